@@ -1,0 +1,146 @@
+using Ledger.Api.Balances;
+using Ledger.Api.Hosting;
+using Ledger.Domain;
+using Ledger.Domain.Balances;
+using Ledger.Domain.Connections;
+using Ledger.Domain.Holds;
+using Ledger.EventStore;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Ledger.Api.Holds;
+
+/// <summary>
+/// BitGo's calls on allocations and deallocations, after Wolverine.Http's shape: load the
+/// streams, decide with a pure function, append the events. Every answer is given after the
+/// commit, or after reading what an earlier commit stored.
+/// </summary>
+public static class HoldHandlers
+{
+    public static async Task<Results<Ok<TAnswer>, ProblemHttpResult>> OpenAsync<TAnswer>(
+        HoldFlow<TAnswer> flow, HttpContext http, LedgerServices services, CancellationToken cancellationToken)
+    {
+        var (root, _, problem) = await JsonBody.ReadAsync(http.Request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var fields = new FieldReader(root);
+        var request = new HoldRequest(fields.Uuid(flow.IdField), fields.Uuid("clientId"),
+            fields.Uuid("connectionId"), fields.Text("partnersConnectionId", Limits.IdLengthMax)!,
+            fields.Text("partnerClientId", Limits.IdLengthMax)!, fields.Amount("amount")!);
+        if (fields.Error is not null)
+        {
+            return Problems.Invalid(fields.Error);
+        }
+        EventMetadata metadata = RequestContext.Metadata(http);
+        return await WriteRetry.RunAsync(() => OpenOnceAsync(flow, request, metadata, services, cancellationToken));
+    }
+
+    public static async Task<Results<Ok<TAnswer>, ProblemHttpResult>> SettleAsync<TAnswer>(
+        HoldFlow<TAnswer> flow, Settlement settlement, string id, HttpContext http,
+        LedgerServices services, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParseExact(id, "D", out Guid holdId))
+        {
+            return Problems.Invalid($"{flow.IdField}: must be a UUID (8-4-4-4-12 hex digits)");
+        }
+        EventMetadata metadata = RequestContext.Metadata(http);
+        return await WriteRetry.RunAsync(
+            () => SettleOnceAsync(flow, settlement, holdId, metadata, services, cancellationToken));
+    }
+
+    public static async Task<Results<Ok<TAnswer>, ProblemHttpResult>> GetAsync<TAnswer>(
+        HoldFlow<TAnswer> flow, string id, LedgerServices services, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParseExact(id, "D", out Guid holdId))
+        {
+            return Problems.Invalid($"{flow.IdField}: must be a UUID (8-4-4-4-12 hex digits)");
+        }
+        EventStream? stream = await services.Store.FetchStreamAsync(holdId, cancellationToken: cancellationToken);
+        if (stream is null || stream.Type != flow.StreamType)
+        {
+            return Problems.NotFound($"{flow.IdField}: no {flow.StreamType} {holdId}");
+        }
+        var times = new HoldTimes(stream.Events[0].RecordedAt, stream.Events[^1].RecordedAt);
+        return TypedResults.Ok(flow.Answer(FoldHold(stream), times));
+    }
+
+    private static async Task<Results<Ok<TAnswer>, ProblemHttpResult>> OpenOnceAsync<TAnswer>(
+        HoldFlow<TAnswer> flow, HoldRequest request, EventMetadata metadata, LedgerServices services,
+        CancellationToken cancellationToken)
+    {
+        EventStream? existing = await services.Store.FetchStreamAsync(request.Id, cancellationToken: cancellationToken);
+        if (existing is not null)
+        {
+            return Repeat(flow, existing, request);
+        }
+        Connection? connection = await LoadConnectionAsync(services.Store, request.ConnectionId, cancellationToken);
+        await using EventSession session = await services.Store.BeginSessionAsync(metadata, cancellationToken);
+        // The balance row stays locked until commit, so no other reservation spends the same
+        // funds between this read and the append (the lost update Marten's users meet).
+        Quantity available = flow.LocksFunds
+            ? await BalanceProjection.LockAvailableAsync(session,
+                new BalanceKey(request.ClientId, request.ConnectionId, request.Amount.Currency), cancellationToken)
+            : Quantity.Zero;
+        IReadOnlyList<object> events = flow.Request(request, connection, services.Currencies, available,
+            Guid.CreateVersion7().ToString());
+        session.StartStream(request.Id, flow.StreamType, events);
+        await session.CommitAsync(cancellationToken);
+        return TypedResults.Ok(flow.Answer(Hold.Fold(events)!, null));
+    }
+
+    /// <summary>The same id again: the original answer if the body is the same, else 409.</summary>
+    private static Results<Ok<TAnswer>, ProblemHttpResult> Repeat<TAnswer>(
+        HoldFlow<TAnswer> flow, EventStream existing, HoldRequest request)
+    {
+        if (existing.Type != flow.StreamType)
+        {
+            return Problems.Conflict(
+                $"{flow.IdField}: {request.Id} is already used by a {existing.Type}; ids share one space");
+        }
+        Hold hold = FoldHold(existing);
+        string? field = HoldRules.FirstDifference(hold.Request, request);
+        return field is null
+            ? TypedResults.Ok(flow.Answer(hold, null))
+            : Problems.Conflict($"{field}: differs from the {flow.StreamType} already recorded under this id");
+    }
+
+    private static async Task<Results<Ok<TAnswer>, ProblemHttpResult>> SettleOnceAsync<TAnswer>(
+        HoldFlow<TAnswer> flow, Settlement settlement, Guid holdId, EventMetadata metadata,
+        LedgerServices services, CancellationToken cancellationToken)
+    {
+        EventStream? stream = await services.Store.FetchStreamAsync(holdId, cancellationToken: cancellationToken);
+        if (stream is null || stream.Type != flow.StreamType)
+        {
+            return Problems.NotFound($"{flow.IdField}: no {flow.StreamType} {holdId}");
+        }
+        Hold hold = FoldHold(stream);
+        SettleDecision decision = settlement == Settlement.Clear ? flow.Clear(hold) : flow.Release(hold);
+        switch (decision)
+        {
+            case SettleDecision.Append append:
+                await using (EventSession session = await services.Store.BeginSessionAsync(metadata, cancellationToken))
+                {
+                    session.Append(holdId, flow.StreamType, hold.Version, [append.Event]);
+                    await session.CommitAsync(cancellationToken);
+                }
+                return TypedResults.Ok(flow.Answer(Hold.Next(hold, append.Event), null));
+            case SettleDecision.AlreadyDone:
+                return TypedResults.Ok(flow.Answer(hold, null));
+            case SettleDecision.Conflict conflict:
+                return Problems.Conflict($"{flow.IdField}: {flow.StreamType} {holdId} {conflict.Detail}");
+            default:
+                throw new InvariantViolationException($"unknown settle decision {decision}");
+        }
+    }
+
+    private static Hold FoldHold(EventStream stream) =>
+        Hold.Fold(stream.Data) ?? throw new InvariantViolationException($"stream {stream.Id} is empty");
+
+    private static async Task<Connection?> LoadConnectionAsync(Ledger.EventStore.EventStore store,
+        Guid connectionId, CancellationToken cancellationToken)
+    {
+        EventStream? stream = await store.FetchStreamAsync(connectionId, cancellationToken: cancellationToken);
+        return stream?.Type == Connections.ConnectionFlow.StreamType ? Connection.Fold(stream.Data) : null;
+    }
+}

@@ -1,0 +1,191 @@
+using System.Buffers;
+using System.Text.Json;
+using Ledger.Domain;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Ledger.Api.Hosting;
+
+/// <summary>
+/// Reads a request body strictly, once, at the edge: JSON media type, at most
+/// <see cref="Limits.BodyBytesMax"/> bytes, a JSON object, no duplicate keys, bounded depth.
+/// Fields BitGo may add later are ignored, never refused, but still count toward the limits.
+/// </summary>
+public static class JsonBody
+{
+    private static readonly JsonDocumentOptions DocumentOptions = new()
+    {
+        MaxDepth = Limits.JsonDepthMax,
+        AllowTrailingCommas = false,
+        CommentHandling = JsonCommentHandling.Disallow,
+        AllowDuplicateProperties = false,
+    };
+
+    /// <summary>The body's root object and raw bytes, or the problem to answer.</summary>
+    public static async Task<(JsonElement Root, byte[] Raw, ProblemHttpResult? Problem)> ReadAsync(
+        HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (!IsJson(request.ContentType))
+        {
+            return (default, [], Problems.UnsupportedMediaType());
+        }
+        if (request.ContentLength > Limits.BodyBytesMax)
+        {
+            return (default, [], Problems.TooLarge());
+        }
+        byte[]? raw = await ReadCappedAsync(request.Body, cancellationToken);
+        if (raw is null)
+        {
+            return (default, [], Problems.TooLarge());
+        }
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(raw, DocumentOptions);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                ? (document.RootElement.Clone(), raw, null)
+                : (default, raw, Problems.Invalid("body: must be a JSON object"));
+        }
+        catch (JsonException)
+        {
+            return (default, raw, Problems.Invalid(
+                "body: malformed JSON (syntax, encoding, duplicate key or nesting deeper than "
+                + $"{Limits.JsonDepthMax})"));
+        }
+    }
+
+    private static bool IsJson(string? contentType) =>
+        contentType is not null
+        && contentType.Split(';')[0].Trim().Equals("application/json", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Reads at most BodyBytesMax bytes; null when the body is longer.</summary>
+    private static async Task<byte[]?> ReadCappedAsync(Stream body, CancellationToken cancellationToken)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(Limits.BodyBytesMax + 1);
+        try
+        {
+            int total = 0;
+            int read;
+            while ((read = await body.ReadAsync(buffer.AsMemory(total, Limits.BodyBytesMax + 1 - total),
+                       cancellationToken)) > 0)
+            {
+                total += read;
+                if (total > Limits.BodyBytesMax)
+                {
+                    return null;
+                }
+            }
+            return buffer.AsSpan(0, total).ToArray();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}
+
+/// <summary>
+/// Reads named fields of a JSON object, each rule checked once. The first failure is kept and
+/// names its field, in the form the 400's "error" member carries ("amount.quantity: ...").
+/// </summary>
+public sealed class FieldReader(JsonElement root, string prefix = "")
+{
+    public string? Error { get; private set; }
+
+    public Guid Uuid(string name)
+    {
+        string? text = Text(name, Limits.IdLengthMax);
+        if (text is not null && !Guid.TryParseExact(text, "D", out Guid id))
+        {
+            Fail(name, "must be a UUID (8-4-4-4-12 hex digits)");
+            return Guid.Empty;
+        }
+        return text is null ? Guid.Empty : Guid.ParseExact(text, "D");
+    }
+
+    /// <summary>A required, non-empty string of at most <paramref name="lengthMax"/> characters.</summary>
+    public string? Text(string name, int lengthMax)
+    {
+        JsonElement? value = Required(name);
+        if (value is null)
+        {
+            return null;
+        }
+        if (value.Value.ValueKind != JsonValueKind.String)
+        {
+            return Fail<string>(name, "must be a string");
+        }
+        string text = value.Value.GetString()!;
+        if (text.Length == 0 || text.Length > lengthMax)
+        {
+            return Fail<string>(name, $"must be 1 to {lengthMax} characters");
+        }
+        return text.Any(char.IsControl) ? Fail<string>(name, "must not contain control characters") : text;
+    }
+
+    /// <summary>
+    /// An amount {currency, quantity}. Seed 003 shows quantity as a string in requests and a
+    /// number in responses, so both are accepted: either way only canonical positive digits.
+    /// </summary>
+    public Amount? Amount(string name)
+    {
+        JsonElement? value = Required(name);
+        if (value is null)
+        {
+            return null;
+        }
+        if (value.Value.ValueKind != JsonValueKind.Object)
+        {
+            return Fail<Amount>(name, "must be an object {currency, quantity}");
+        }
+        var inner = new FieldReader(value.Value, $"{prefix}{name}.");
+        string? code = inner.Text("currency", Currency.LengthMax);
+        Currency currency = default;
+        if (code is not null && !Currency.TryParse(code, out currency))
+        {
+            inner.Fail("currency", "must be lower-case letters, digits and :._- only");
+        }
+        Quantity? quantity = inner.Error is null ? inner.PositiveQuantity("quantity") : null;
+        Error ??= inner.Error;
+        return Error is null ? new Amount(currency, quantity!.Value) : null;
+    }
+
+    private Quantity? PositiveQuantity(string name)
+    {
+        JsonElement? value = Required(name);
+        string? digits = value?.ValueKind switch
+        {
+            JsonValueKind.String => value.Value.GetString(),
+            JsonValueKind.Number => value.Value.GetRawText(),
+            _ => null,
+        };
+        if (value is not null && (!Quantity.TryParse(digits, out Quantity q) || q.IsZero))
+        {
+            Fail(name, $"must be a positive integer of base units, at most {Quantity.DigitsMax} "
+                + "digits, with no sign, fraction, exponent or leading zero");
+            return null;
+        }
+        return value is null ? null : Quantity.Parse(digits!);
+    }
+
+    private JsonElement? Required(string name)
+    {
+        if (Error is not null)
+        {
+            return null;
+        }
+        if (!root.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+        {
+            Fail(name, "is required");
+            return null;
+        }
+        return value;
+    }
+
+    private void Fail(string name, string problem) => Error ??= $"{prefix}{name}: {problem}";
+
+    private T? Fail<T>(string name, string problem)
+        where T : class
+    {
+        Fail(name, problem);
+        return null;
+    }
+}

@@ -1,0 +1,11 @@
+using Ledger.Domain;
+
+namespace Ledger.Api.Hosting;
+
+/// <summary>What the handlers need, bundled (eShop's [AsParameters] habit, as one singleton).</summary>
+public sealed class LedgerServices(Ledger.EventStore.EventStore store, CurrencyCatalog currencies)
+{
+    public Ledger.EventStore.EventStore Store => store;
+
+    public CurrencyCatalog Currencies => currencies;
+}

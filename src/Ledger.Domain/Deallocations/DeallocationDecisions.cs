@@ -1,0 +1,40 @@
+using Ledger.Domain.Connections;
+using Ledger.Domain.Holds;
+
+namespace Ledger.Domain.Deallocations;
+
+/// <summary>Pure decisions for a deallocation: state and command in, events out.</summary>
+public static class DeallocationDecisions
+{
+    /// <summary>
+    /// A new deallocation is requested and, in the same append, either reserved or rejected.
+    /// <paramref name="available"/> must be read under the balance row's lock, so no other
+    /// reservation can spend it between this decision and the commit.
+    /// </summary>
+    public static IReadOnlyList<object> Request(
+        HoldRequest request,
+        Connection? connection,
+        CurrencyCatalog currencies,
+        Quantity available,
+        string partnerDeallocationId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(partnerDeallocationId);
+        string? reason = HoldRules.RefusalBeforeFunds(request, connection, currencies)
+            ?? (request.Amount.Quantity > available ? RejectionReasons.InsufficientFunds : null);
+        object outcome = reason is null
+            ? new DeallocationReserved(request.Id, partnerDeallocationId, request.ClientId,
+                request.ConnectionId, request.Amount)
+            : new DeallocationRejected(request.Id, partnerDeallocationId, reason);
+        return [DeallocationRequested.From(request), outcome];
+    }
+
+    public static SettleDecision Clear(Hold deallocation) =>
+        HoldRules.Settle(deallocation, Settlement.Clear, () => new DeallocationCleared(
+            deallocation.Id, deallocation.Request.ClientId, deallocation.Request.ConnectionId,
+            deallocation.Request.Amount));
+
+    public static SettleDecision Release(Hold deallocation) =>
+        HoldRules.Settle(deallocation, Settlement.Release, () => new DeallocationReleased(
+            deallocation.Id, deallocation.Request.ClientId, deallocation.Request.ConnectionId,
+            deallocation.Request.Amount));
+}

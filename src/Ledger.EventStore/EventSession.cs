@@ -1,0 +1,180 @@
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Ledger.EventStore;
+
+/// <summary>
+/// One transaction against the log. Callers may read and lock their own rows through
+/// <see cref="Connection"/> and <see cref="Transaction"/>, queue streams to start or append,
+/// and commit. Commit claims every stream first, checking its expected version before any
+/// global seq is drawn (as Marten does), then inserts the events and the inline projections'
+/// statements in one batch, then commits. Nothing is durable, and no caller may answer
+/// success, before <see cref="CommitAsync"/> returns.
+/// </summary>
+public sealed class EventSession : IAsyncDisposable
+{
+    /// <summary>Our streams hold a handful of events; a larger append is a bug.</summary>
+    public const int EventsPerAppendMax = 16;
+
+    public const int StreamsPerSessionMax = 16;
+
+    private const string StartStreamSql = """
+        INSERT INTO ledger.streams (id, type, version) VALUES ($1, $2, $3)
+        ON CONFLICT (id) DO NOTHING
+        """;
+
+    private const string AdvanceStreamSql = """
+        UPDATE ledger.streams SET version = $3, updated_at = now()
+        WHERE id = $1 AND version = $2
+        """;
+
+    private const string InsertEventSql = """
+        INSERT INTO ledger.events (stream_id, version, type, data, metadata)
+        VALUES ($1, $2, $3, $4, $5)
+        """;
+
+    private readonly EventTypeRegistry _registry;
+    private readonly IReadOnlyList<IInlineProjection> _projections;
+    private readonly EventMetadata _metadata;
+    private readonly List<StreamAction> _actions = [];
+    private bool _committed;
+
+    internal EventSession(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        EventTypeRegistry registry, IReadOnlyList<IInlineProjection> projections, EventMetadata metadata)
+    {
+        Connection = connection;
+        Transaction = transaction;
+        _registry = registry;
+        _projections = projections;
+        _metadata = metadata;
+    }
+
+    public NpgsqlConnection Connection { get; }
+
+    public NpgsqlTransaction Transaction { get; }
+
+    /// <summary>Queues a new stream. Commit throws <see cref="StreamAlreadyExistsException"/> if it exists.</summary>
+    public void StartStream(Guid streamId, string streamType, IReadOnlyList<object> events) =>
+        Queue(new StreamAction(streamId, streamType, ExpectedVersion: 0, events));
+
+    /// <summary>Queues an append. Commit throws <see cref="ConcurrencyException"/> unless the stream is at
+    /// <paramref name="expectedVersion"/>.</summary>
+    public void Append(Guid streamId, string streamType, int expectedVersion, IReadOnlyList<object> events)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(expectedVersion, 1);
+        Queue(new StreamAction(streamId, streamType, expectedVersion, events));
+    }
+
+    public async Task CommitAsync(CancellationToken cancellationToken = default)
+    {
+        if (_committed || _actions.Count == 0)
+        {
+            throw new InvalidOperationException("a session commits once, with at least one stream");
+        }
+        try
+        {
+            await ClaimStreamsAsync(cancellationToken);
+            await InsertEventsAndProjectAsync(cancellationToken);
+            await Transaction.CommitAsync(cancellationToken);
+            _committed = true;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            throw new ConcurrencyException(_actions[0].StreamId,
+                $"a racing writer appended first ({e.ConstraintName})", e);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Disposing an uncommitted transaction rolls it back; the events never existed.
+        await Transaction.DisposeAsync();
+        await Connection.DisposeAsync();
+    }
+
+    private void Queue(StreamAction action)
+    {
+        if (action.Events.Count is 0 or > EventsPerAppendMax)
+        {
+            throw new ArgumentOutOfRangeException(nameof(action), $"an append holds 1-{EventsPerAppendMax} events");
+        }
+        if (_actions.Count >= StreamsPerSessionMax || _actions.Any(a => a.StreamId == action.StreamId))
+        {
+            throw new InvalidOperationException("a session touches each stream once, and at most 16");
+        }
+        _actions.Add(action);
+    }
+
+    /// <summary>
+    /// The version check, before any seq is drawn. A concurrent writer on the same stream waits
+    /// on the stream row's lock here, then sees the new version and matches no row.
+    /// </summary>
+    private async Task ClaimStreamsAsync(CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(Connection, Transaction);
+        foreach (StreamAction action in _actions)
+        {
+            var command = action.ExpectedVersion == 0
+                ? new NpgsqlBatchCommand(StartStreamSql)
+                {
+                    Parameters = { new() { Value = action.StreamId }, new() { Value = action.StreamType },
+                        new() { Value = action.Events.Count } },
+                }
+                : new NpgsqlBatchCommand(AdvanceStreamSql)
+                {
+                    Parameters = { new() { Value = action.StreamId }, new() { Value = action.ExpectedVersion },
+                        new() { Value = action.ExpectedVersion + action.Events.Count } },
+                };
+            batch.BatchCommands.Add(command);
+        }
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        for (int i = 0; i < _actions.Count; i++)
+        {
+            if (batch.BatchCommands[i].RecordsAffected != 1)
+            {
+                throw _actions[i].ExpectedVersion == 0
+                    ? new StreamAlreadyExistsException(_actions[i].StreamId)
+                    : new ConcurrencyException(_actions[i].StreamId,
+                        $"stream {_actions[i].StreamId} is not at expected version {_actions[i].ExpectedVersion}");
+            }
+        }
+    }
+
+    private async Task InsertEventsAndProjectAsync(CancellationToken cancellationToken)
+    {
+        List<PendingEvent> pending = [.. _actions.SelectMany(ToPending)];
+        var projectionBatch = new ProjectionBatch();
+        foreach (IInlineProjection projection in _projections)
+        {
+            projection.Project(pending, projectionBatch);
+        }
+        string metadataJson = JsonSerializer.Serialize(_metadata);
+        await using var batch = new NpgsqlBatch(Connection, Transaction);
+        foreach (PendingEvent e in pending)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(InsertEventSql)
+            {
+                Parameters =
+                {
+                    new() { Value = e.StreamId }, new() { Value = e.Version }, new() { Value = e.Type },
+                    new() { Value = _registry.Serialize(e.Data), NpgsqlDbType = NpgsqlDbType.Jsonb },
+                    new() { Value = metadataJson, NpgsqlDbType = NpgsqlDbType.Jsonb },
+                },
+            });
+        }
+        foreach (NpgsqlBatchCommand command in projectionBatch.Commands)
+        {
+            batch.BatchCommands.Add(command);
+        }
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        projectionBatch.CheckRowCounts();
+    }
+
+    private IEnumerable<PendingEvent> ToPending(StreamAction action) =>
+        action.Events.Select((data, i) => new PendingEvent(action.StreamId, action.StreamType,
+            action.ExpectedVersion + i + 1, _registry.AliasOf(data), data, _metadata));
+
+    private sealed record StreamAction(Guid StreamId, string StreamType, int ExpectedVersion,
+        IReadOnlyList<object> Events);
+}

@@ -1,0 +1,149 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Npgsql;
+
+namespace Ledger.EventStore;
+
+/// <summary>
+/// The PostgreSQL event store: sessions to append, and reads of one stream or of the whole
+/// log. It is the seam where Marten could replace our code (ADR 0002).
+/// </summary>
+public sealed class EventStore(
+    NpgsqlDataSource dataSource,
+    EventTypeRegistry registry,
+    IEnumerable<IInlineProjection> projections)
+{
+    /// <summary>A stream of ours holds a few events; more than this is a bug or an attack.</summary>
+    public const int EventsPerStreamMax = 1_000;
+
+    public const int ReplayBatchSizeMax = 10_000;
+
+    private const string SelectStreamSql = "SELECT type, version FROM ledger.streams WHERE id = $1";
+
+    private const string SelectStreamEventsSql = """
+        SELECT seq, stream_id, version, type, data, metadata, recorded_at FROM ledger.events
+        WHERE stream_id = $1 AND version <= $2 ORDER BY version LIMIT $3
+        """;
+
+    private const string SelectPageSql = """
+        SELECT seq, stream_id, version, type, data, metadata, recorded_at FROM ledger.events
+        WHERE seq > $1 ORDER BY seq LIMIT $2
+        """;
+
+    private readonly IReadOnlyList<IInlineProjection> _projections = [.. projections];
+
+    public EventTypeRegistry Registry => registry;
+
+    public NpgsqlDataSource DataSource => dataSource;
+
+    public async Task<EventSession> BeginSessionAsync(EventMetadata metadata,
+        CancellationToken cancellationToken = default)
+    {
+        NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken);
+            return new EventSession(connection, transaction, registry, _projections, metadata);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Reads a stream, whole or up to a version; null when it does not exist.</summary>
+    public async Task<EventStream?> FetchStreamAsync(Guid streamId, int? upToVersion = null,
+        CancellationToken cancellationToken = default)
+    {
+        await using NpgsqlBatch batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(SelectStreamSql) { Parameters = { new() { Value = streamId } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(SelectStreamEventsSql)
+        {
+            Parameters =
+            {
+                new() { Value = streamId }, new() { Value = upToVersion ?? int.MaxValue },
+                new() { Value = EventsPerStreamMax + 1 },
+            },
+        });
+        await using NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+        string type = reader.GetString(0);
+        int version = reader.GetInt32(1);
+        await reader.NextResultAsync(cancellationToken);
+        var events = new List<StoredEvent>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            events.Add(ReadEvent(reader));
+        }
+        CheckContiguous(streamId, events, upToVersion is null ? version : Math.Min(version, upToVersion.Value));
+        return new EventStream(streamId, type, events.Count, events);
+    }
+
+    /// <summary>
+    /// Every event in seq order, page by page, holding one page in memory at a time. Each page
+    /// is its own keyset query, so a replay never holds a transaction open for its duration.
+    /// </summary>
+    public async IAsyncEnumerable<IReadOnlyList<StoredEvent>> ReadAllAsync(long afterSeq = 0,
+        int batchSize = 1_000, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(batchSize, ReplayBatchSizeMax);
+        long cursor = afterSeq;
+        while (true)
+        {
+            var page = new List<StoredEvent>(batchSize);
+            await using (NpgsqlCommand command = dataSource.CreateCommand(SelectPageSql))
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = cursor });
+                command.Parameters.Add(new NpgsqlParameter { Value = batchSize });
+                await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    page.Add(ReadEvent(reader));
+                }
+            }
+            if (page.Count == 0)
+            {
+                yield break;
+            }
+            cursor = page[^1].Seq;
+            yield return page;
+        }
+    }
+
+    private StoredEvent ReadEvent(NpgsqlDataReader reader)
+    {
+        string type = reader.GetString(3);
+        EventMetadata metadata = JsonSerializer.Deserialize<EventMetadata>(reader.GetString(5))
+            ?? throw new EventStoreInvariantException("event metadata is null");
+        return new StoredEvent(reader.GetInt64(0), reader.GetGuid(1), reader.GetInt32(2), type,
+            registry.Deserialize(type, reader.GetString(4)), metadata,
+            reader.GetFieldValue<DateTimeOffset>(6));
+    }
+
+    /// <summary>On replay, as on write: versions run 1..n with no gap and match the stream row.</summary>
+    private static void CheckContiguous(Guid streamId, List<StoredEvent> events, int expectedCount)
+    {
+        if (events.Count > EventsPerStreamMax)
+        {
+            throw new EventStoreInvariantException($"stream {streamId} exceeds {EventsPerStreamMax} events");
+        }
+        for (int i = 0; i < events.Count; i++)
+        {
+            if (events[i].Version != i + 1)
+            {
+                throw new EventStoreInvariantException(
+                    $"stream {streamId} has a gap: version {events[i].Version} at position {i + 1}");
+            }
+        }
+        if (events.Count != expectedCount)
+        {
+            throw new EventStoreInvariantException(
+                $"stream {streamId} holds {events.Count} events but its row says {expectedCount}");
+        }
+    }
+}

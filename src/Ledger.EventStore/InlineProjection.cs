@@ -1,0 +1,50 @@
+using Npgsql;
+
+namespace Ledger.EventStore;
+
+/// <summary>
+/// A view kept in step with the log: it receives the events being appended and adds its
+/// statements to the same batch, so its rows commit or roll back with the events. A
+/// projection that throws, or whose statement fails, aborts the append.
+/// </summary>
+public interface IInlineProjection
+{
+    void Project(IReadOnlyList<PendingEvent> events, ProjectionBatch batch);
+}
+
+/// <summary>The statements projections add to an append, each with an optional row-count check.</summary>
+public sealed class ProjectionBatch
+{
+    private readonly List<(NpgsqlBatchCommand Command, int? ExpectedRows, string Invariant)> _commands = [];
+
+    public int Count => _commands.Count;
+
+    /// <summary>
+    /// Adds a statement. With <paramref name="expectedRows"/>, any other row count aborts the
+    /// append as a broken invariant, named by <paramref name="invariant"/>.
+    /// </summary>
+    public void Add(string sql, IEnumerable<object> parameters, int? expectedRows = null,
+        string invariant = "")
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (object value in parameters)
+        {
+            command.Parameters.Add(value as NpgsqlParameter ?? new NpgsqlParameter { Value = value });
+        }
+        _commands.Add((command, expectedRows, invariant));
+    }
+
+    internal IEnumerable<NpgsqlBatchCommand> Commands => _commands.Select(c => c.Command);
+
+    internal void CheckRowCounts()
+    {
+        foreach ((NpgsqlBatchCommand command, int? expectedRows, string invariant) in _commands)
+        {
+            if (expectedRows is { } expected && command.RecordsAffected != expected)
+            {
+                throw new EventStoreInvariantException(
+                    $"projection invariant '{invariant}' broken: {command.RecordsAffected} rows, expected {expected}");
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+-- The event store's tables. Every statement is idempotent: startup applies this file on each
+-- boot, inside SchemaApplier's advisory lock, so two nodes starting together never race.
+-- docs/schema.md describes every column.
+
+CREATE TABLE IF NOT EXISTS ledger.streams (
+    id          uuid        NOT NULL,
+    type        text        NOT NULL,
+    version     integer     NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT pk_streams PRIMARY KEY (id),
+    CONSTRAINT ck_streams_type_length CHECK (char_length(type) BETWEEN 1 AND 64),
+    CONSTRAINT ck_streams_version_positive CHECK (version >= 1)
+);
+
+-- seq is the global order; (stream_id, version) the per-stream order. The unique constraint is
+-- the last line of defence against two writers appending the same version: the stream row's
+-- version check (EventSession) normally stops the loser before it draws a seq.
+CREATE TABLE IF NOT EXISTS ledger.events (
+    seq          bigint      GENERATED ALWAYS AS IDENTITY,
+    stream_id    uuid        NOT NULL,
+    version      integer     NOT NULL,
+    type         text        NOT NULL,
+    data         jsonb       NOT NULL,
+    metadata     jsonb       NOT NULL,
+    recorded_at  timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT pk_events PRIMARY KEY (seq),
+    CONSTRAINT uq_events_stream_and_version UNIQUE (stream_id, version),
+    CONSTRAINT fk_events_stream FOREIGN KEY (stream_id) REFERENCES ledger.streams (id),
+    CONSTRAINT ck_events_version_positive CHECK (version >= 1),
+    CONSTRAINT ck_events_type_length CHECK (char_length(type) BETWEEN 1 AND 64),
+    CONSTRAINT ck_events_data_object CHECK (jsonb_typeof(data) = 'object'),
+    CONSTRAINT ck_events_metadata_object CHECK (jsonb_typeof(metadata) = 'object')
+);
+
+CREATE INDEX IF NOT EXISTS ix_events_recorded_at ON ledger.events (recorded_at);
+
+-- The log is append-only. A superuser can still disable this trigger; that is what the audit
+-- hash chain is for. It stops the honest mistake, not the determined attacker.
+CREATE OR REPLACE FUNCTION ledger.events_append_only() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'ledger.events is append-only: % refused', TG_OP
+        USING ERRCODE = 'restrict_violation';
+END;
+$$;
+
+CREATE OR REPLACE TRIGGER trg_events_append_only
+    BEFORE UPDATE OR DELETE ON ledger.events
+    FOR EACH ROW EXECUTE FUNCTION ledger.events_append_only();
+
+CREATE OR REPLACE TRIGGER trg_events_no_truncate
+    BEFORE TRUNCATE ON ledger.events
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger.events_append_only();

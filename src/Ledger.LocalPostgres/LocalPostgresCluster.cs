@@ -1,0 +1,193 @@
+using System.ComponentModel;
+using System.Text.RegularExpressions;
+using Npgsql;
+
+namespace Ledger.LocalPostgres;
+
+/// <summary>
+/// A private PostgreSQL server in a directory this process owns: initialized on first use,
+/// started on a free loopback port, and stopped (and deleted, if throwaway) when disposed.
+/// </summary>
+public sealed partial class LocalPostgresCluster : IAsyncDisposable
+{
+    private const string Host = "127.0.0.1";
+    private const string AdminDatabaseName = "postgres";
+    private const int StartTimeoutSecondsMax = 600;
+    private const int ProcessExitStopTimeoutSeconds = 30;
+
+    private readonly ClusterControl control;
+    private readonly bool throwaway;
+    private readonly Lock stopLock = new();
+    private Task? stopTask;
+
+    private LocalPostgresCluster(
+        ClusterControl control, LocalPostgresOptions options, RunningServer server, string password)
+    {
+        this.control = control;
+        throwaway = options.Throwaway;
+        Port = server.Port;
+        StartedByThisProcess = server.StartedByThisProcess;
+        DataDirectory = control.Layout.DataDirectory;
+        ConnectionString = BuildConnectionString(server.Port, options.DatabaseName, password);
+        AdminConnectionString = BuildConnectionString(server.Port, AdminDatabaseName, password);
+    }
+
+    public string ConnectionString { get; }
+
+    public string AdminConnectionString { get; }
+
+    public int Port { get; }
+
+    public string DataDirectory { get; }
+
+    /// <summary>False when we adopted a server that a killed owner left running.</summary>
+    internal bool StartedByThisProcess { get; }
+
+    public static async Task<LocalPostgresCluster> StartAsync(
+        LocalPostgresOptions options, CancellationToken cancellationToken = default)
+    {
+        Validate(options);
+        var control = new ClusterControl(
+            options,
+            new ClusterLayout(options.RootDirectory),
+            PostgresBinaries.Discover(options.BinDirectory),
+            PostgresCommandRunner.ForCurrentProcess());
+        var started = false;
+        try
+        {
+            var cluster = await StartCoreAsync(control, options, cancellationToken);
+            started = true;
+            return cluster;
+        }
+        finally
+        {
+            if (!started)
+            {
+                await AbandonAsync(control, options);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Stops the server with pg_ctl stop -m fast, even one we adopted: this process owns the
+    /// cluster in its directory. Later calls return the first call's task.
+    /// </summary>
+    public Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        lock (stopLock)
+        {
+            stopTask ??= StopOnceAsync(cancellationToken);
+            return stopTask;
+        }
+    }
+
+    public ValueTask DisposeAsync() => new(StopAsync());
+
+    [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$")]
+    private static partial Regex DatabaseNamePattern();
+
+    private static void Validate(LocalPostgresOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.RootDirectory);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.StartTimeoutSeconds);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(
+            options.StartTimeoutSeconds, StartTimeoutSecondsMax);
+        if (!DatabaseNamePattern().IsMatch(options.DatabaseName))
+        {
+            throw new ArgumentException(
+                $"DatabaseName '{options.DatabaseName}' must match {DatabaseNamePattern()}.",
+                nameof(options));
+        }
+    }
+
+    private static async Task<LocalPostgresCluster> StartCoreAsync(
+        ClusterControl control, LocalPostgresOptions options, CancellationToken cancellationToken)
+    {
+        var password = await control.PrepareDirectoryAsync(cancellationToken);
+        var server = await control.EnsureRunningAsync(cancellationToken);
+        var cluster = new LocalPostgresCluster(control, options, server, password);
+        await ServerSetup.WaitUntilAcceptingConnectionsAsync(
+            cluster.AdminConnectionString,
+            options.StartTimeoutSeconds,
+            control.Layout.LogTail,
+            cancellationToken);
+        await ServerSetup.CreateDatabaseIfMissingAsync(
+            cluster.AdminConnectionString, options.DatabaseName, cancellationToken);
+        if (options.Throwaway)
+        {
+            // A test process that ends without disposing must not leak a running postgres.
+            AppDomain.CurrentDomain.ProcessExit += cluster.OnProcessExit;
+        }
+        return cluster;
+    }
+
+    /// <summary>
+    /// Best effort after a failed start, so that a half-started throwaway cluster does not leak.
+    /// The start failure is what the caller needs to see, so a cleanup failure is only printed.
+    /// </summary>
+    private static async Task AbandonAsync(ClusterControl control, LocalPostgresOptions options)
+    {
+        try
+        {
+            await control.StopServerAsync(CancellationToken.None);
+            if (options.Throwaway)
+            {
+                control.DeleteRootDirectory();
+            }
+        }
+        catch (Exception exception) when (IsOperatingError(exception))
+        {
+            await Console.Error.WriteLineAsync(
+                $"Ledger.LocalPostgres: cleanup after a failed start failed: {exception.Message}");
+        }
+    }
+
+    private async Task StopOnceAsync(CancellationToken cancellationToken)
+    {
+        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
+        // A restart may reuse this port; pooled connections to the old server would then fail.
+        NpgsqlConnection.ClearPool(new NpgsqlConnection(ConnectionString));
+        NpgsqlConnection.ClearPool(new NpgsqlConnection(AdminConnectionString));
+        await control.StopServerAsync(cancellationToken);
+        if (throwaway)
+        {
+            control.DeleteRootDirectory();
+        }
+    }
+
+    /// <summary>Runs while the process exits, so stderr is the only place left to report to.</summary>
+    private void OnProcessExit(object? sender, EventArgs eventArgs)
+    {
+        try
+        {
+            StopAsync()
+                .WaitAsync(TimeSpan.FromSeconds(ProcessExitStopTimeoutSeconds))
+                .GetAwaiter()
+                .GetResult();
+        }
+        catch (Exception exception) when (IsOperatingError(exception))
+        {
+            Console.Error.WriteLine(
+                $"Ledger.LocalPostgres: could not stop {DataDirectory} at exit: {exception.Message}");
+        }
+    }
+
+    private static bool IsOperatingError(Exception exception) =>
+        exception is IOException
+            or UnauthorizedAccessException
+            or TimeoutException
+            or InvalidOperationException
+            or LocalPostgresUnavailableException
+            or Win32Exception;
+
+    private static string BuildConnectionString(int port, string database, string password) =>
+        new NpgsqlConnectionStringBuilder
+        {
+            Host = Host,
+            Port = port,
+            Database = database,
+            Username = ClusterControl.SuperuserName,
+            Password = password,
+        }.ConnectionString;
+}

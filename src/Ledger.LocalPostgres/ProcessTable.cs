@@ -1,0 +1,89 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+
+namespace Ledger.LocalPostgres;
+
+/// <summary>
+/// What pg_ctl cannot tell us, read from Linux's /proc: whether a postmaster is really alive,
+/// and whether processes of a dead one still work in the data directory.
+/// </summary>
+internal static partial class ProcessTable
+{
+    private const string ProcDirectory = "/proc";
+    private const int SignalQuit = 3;
+    private const int ProcessesScannedMax = 1_000_000;
+
+    /// <summary>
+    /// False for a process that is gone or a zombie. A container whose init does not reap
+    /// orphans keeps a dead postmaster as a zombie, which kill(pid, 0), and so pg_ctl status and
+    /// the postmaster's own lock-file check, still count as running.
+    /// </summary>
+    public static bool IsAlive(int pid)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pid);
+        string stat;
+        try
+        {
+            stat = File.ReadAllText(Path.Combine(ProcDirectory, Text(pid), "stat"));
+        }
+        catch (Exception exception) when (exception is FileNotFoundException
+            or DirectoryNotFoundException or IOException)
+        {
+            return false;
+        }
+        // The state follows the command name, which is in parentheses and may hold spaces.
+        var afterName = stat[(stat.LastIndexOf(')') + 1)..].TrimStart();
+        return afterName.Length > 0 && afterName[0] != 'Z';
+    }
+
+    /// <summary>
+    /// Backends run with the data directory as their working directory. While any is alive after
+    /// its postmaster died, a new postmaster must not start on the same files.
+    /// </summary>
+    public static bool AnyWorksIn(string directory)
+    {
+        var scanned = 0;
+        foreach (var entry in Directory.EnumerateDirectories(ProcDirectory))
+        {
+            scanned++;
+            if (scanned > ProcessesScannedMax)
+            {
+                throw new InvalidOperationException($"{ProcDirectory} lists too many processes.");
+            }
+            if (int.TryParse(Path.GetFileName(entry), NumberStyles.None,
+                    CultureInfo.InvariantCulture, out _)
+                && WorkingDirectory(entry) == directory)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>SIGQUIT asks a postmaster for an immediate shutdown, without a checkpoint.</summary>
+    public static void Quit(int pid)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pid);
+        // A process that is already gone (ESRCH) needs no signal, so the result is not checked.
+        _ = Kill(pid, SignalQuit);
+    }
+
+    private static string? WorkingDirectory(string processDirectory)
+    {
+        try
+        {
+            return new DirectoryInfo(Path.Combine(processDirectory, "cwd")).LinkTarget;
+        }
+        catch (Exception exception) when (exception is IOException
+            or UnauthorizedAccessException)
+        {
+            // Gone meanwhile, a zombie, or another user's process: none of them can be ours.
+            return null;
+        }
+    }
+
+    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+}
