@@ -8,6 +8,7 @@ internal sealed class ClusterLayout
 {
     private const int PasswordBytes = 32;
     private const int PasswordHexLength = PasswordBytes * 2;
+    private const int PidFilePidLineIndex = 0;
     private const int PidFilePortLineIndex = 3;
     private const int LogTailLinesMax = 20;
     private const int LogTailBytesMax = 16 * 1024;
@@ -126,6 +127,23 @@ internal sealed class ClusterLayout
                 $"{PidFile} line {PidFilePortLineIndex + 1} is not a port: '{line}'.");
         }
         return port;
+    }
+
+    /// <summary>Line 1 of postmaster.pid is the postmaster's pid; null when there is no file.</summary>
+    public int? TryReadPostmasterPid()
+    {
+        string? line;
+        try
+        {
+            line = File.ReadLines(PidFile).ElementAtOrDefault(PidFilePidLineIndex);
+        }
+        catch (Exception exception) when (exception is FileNotFoundException
+            or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        var parsed = int.TryParse(line, NumberStyles.None, CultureInfo.InvariantCulture, out var pid);
+        return parsed && pid > 0 ? pid : null;
     }
 
     public long LogLengthBytes() => File.Exists(LogFile) ? new FileInfo(LogFile).Length : 0;

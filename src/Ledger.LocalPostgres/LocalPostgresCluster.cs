@@ -13,7 +13,6 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
     private const string Host = "127.0.0.1";
     private const string AdminDatabaseName = "postgres";
     private const int StartTimeoutSecondsMax = 600;
-    private const int ProcessExitStopTimeoutSeconds = 30;
 
     private readonly ClusterControl control;
     private readonly bool throwaway;
@@ -156,15 +155,27 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs while the process exits, so stderr is the only place left to report to.</summary>
+    /// <summary>
+    /// Runs while the process exits, so stderr is the only place left to report to. It cannot
+    /// use StopAsync: vstest kills a test host 100 ms after the run ends
+    /// (VSTEST_TESTHOST_SHUTDOWN_TIMEOUT), and pg_ctl stop alone takes about that long. So the
+    /// server gets SIGQUIT first, which is done in a millisecond, and the directory delete that
+    /// follows is best effort.
+    /// </summary>
     private void OnProcessExit(object? sender, EventArgs eventArgs)
     {
+        lock (stopLock)
+        {
+            if (stopTask is not null)
+            {
+                return;
+            }
+            stopTask = Task.CompletedTask;
+        }
         try
         {
-            StopAsync()
-                .WaitAsync(TimeSpan.FromSeconds(ProcessExitStopTimeoutSeconds))
-                .GetAwaiter()
-                .GetResult();
+            control.QuitImmediately();
+            control.DeleteRootDirectory();
         }
         catch (Exception exception) when (IsOperatingError(exception))
         {

@@ -3,22 +3,29 @@ using System.Runtime.InteropServices;
 
 namespace Ledger.LocalPostgres;
 
+internal enum ProcessState
+{
+    Gone,
+    Zombie,
+    Alive,
+}
+
 /// <summary>
 /// What pg_ctl cannot tell us, read from Linux's /proc: whether a postmaster is really alive,
 /// and whether processes of a dead one still work in the data directory.
 /// </summary>
-internal static partial class ProcessTable
+internal static class ProcessTable
 {
     private const string ProcDirectory = "/proc";
     private const int SignalQuit = 3;
-    private const int ProcessesScannedMax = 1_000_000;
+    private const int ProcessesScannedMax = 4_194_304; // Linux's pid_max limit.
 
     /// <summary>
-    /// False for a process that is gone or a zombie. A container whose init does not reap
-    /// orphans keeps a dead postmaster as a zombie, which kill(pid, 0), and so pg_ctl status and
-    /// the postmaster's own lock-file check, still count as running.
+    /// A container whose init does not reap orphans keeps a dead postmaster as a zombie, which
+    /// kill(pid, 0), and so pg_ctl status and the postmaster's own lock-file check, count as
+    /// running. Only /proc/PID/stat tells the two apart.
     /// </summary>
-    public static bool IsAlive(int pid)
+    public static ProcessState StateOf(int pid)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pid);
         string stat;
@@ -26,19 +33,28 @@ internal static partial class ProcessTable
         {
             stat = File.ReadAllText(Path.Combine(ProcDirectory, Text(pid), "stat"));
         }
-        catch (Exception exception) when (exception is FileNotFoundException
-            or DirectoryNotFoundException or IOException)
+        catch (Exception exception) when (exception is IOException)
         {
-            return false;
+            return ProcessState.Gone;
         }
         // The state follows the command name, which is in parentheses and may hold spaces.
         var afterName = stat[(stat.LastIndexOf(')') + 1)..].TrimStart();
-        return afterName.Length > 0 && afterName[0] != 'Z';
+        return afterName.StartsWith('Z') ? ProcessState.Zombie : ProcessState.Alive;
     }
 
     /// <summary>
-    /// Backends run with the data directory as their working directory. While any is alive after
-    /// its postmaster died, a new postmaster must not start on the same files.
+    /// PostgreSQL processes run with the data directory as their working directory, which
+    /// identifies them better than a pid that the kernel may have handed to someone else.
+    /// </summary>
+    public static bool WorksIn(int pid, string directory)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pid);
+        return WorkingDirectory(Path.Combine(ProcDirectory, Text(pid))) == directory;
+    }
+
+    /// <summary>
+    /// While any backend of a dead postmaster is alive, a new postmaster must not start on the
+    /// same files.
     /// </summary>
     public static bool AnyWorksIn(string directory)
     {
@@ -48,11 +64,11 @@ internal static partial class ProcessTable
             scanned++;
             if (scanned > ProcessesScannedMax)
             {
-                throw new InvalidOperationException($"{ProcDirectory} lists too many processes.");
+                throw new InvalidOperationException($"{ProcDirectory} lists too many entries.");
             }
-            if (int.TryParse(Path.GetFileName(entry), NumberStyles.None,
-                    CultureInfo.InvariantCulture, out _)
-                && WorkingDirectory(entry) == directory)
+            var isProcess = int.TryParse(Path.GetFileName(entry), NumberStyles.None,
+                CultureInfo.InvariantCulture, out _);
+            if (isProcess && WorkingDirectory(entry) == directory)
             {
                 return true;
             }
@@ -84,6 +100,8 @@ internal static partial class ProcessTable
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int Kill(int pid, int signal);
+    // DllImport rather than LibraryImport: the generated stub would need unsafe code, and two
+    // ints need no marshalling.
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 }

@@ -44,13 +44,15 @@ public static class TestPostgres
         {
             return configured;
         }
+        TestClusterDirectories.SweepDeadOwners();
         var options = new LocalPostgresOptions
         {
-            RootDirectory = Path.Combine(Path.GetTempPath(), $"ledger-test-{Guid.NewGuid():N}"),
+            RootDirectory = TestClusterDirectories.Claim(),
             Throwaway = true,
             Durable = false,
         };
-        // The cluster stops itself at process exit (it is throwaway), so nothing holds it here.
+        // The cluster stops itself at process exit (it is throwaway), so nothing holds it here;
+        // TestClusterDirectories removes what an interrupted exit leaves behind.
         var cluster = await LocalPostgresCluster.StartAsync(options);
         return cluster.AdminConnectionString;
     }

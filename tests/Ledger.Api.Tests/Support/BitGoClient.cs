@@ -8,11 +8,21 @@ namespace Ledger.Api.Tests.Support;
 
 /// <summary>
 /// Calls the ledger as BitGo does, with bodies written as raw JSON so tests can send exactly
-/// the bytes a contract rule is about (numbers of any size, malformed shapes).
+/// the bytes a contract rule is about (numbers of any size, malformed shapes). Every call to
+/// /bitgo/ carries a fresh signed token in X-BitGo-Signature, and every call to /api/ the
+/// operator's API key, unless <see cref="Unsigned"/> is set.
 /// </summary>
 public sealed class BitGoClient(HttpClient http)
 {
+    public const string SignatureHeader = "X-BitGo-Signature";
+
     public HttpClient Http => http;
+
+    /// <summary>Send no credentials: for tests about authentication itself.</summary>
+    public bool Unsigned { get; init; }
+
+    /// <summary>The API key sent to /api/ paths.</summary>
+    public string ApiKey { get; init; } = TestCredentials.OperatorApiKey;
 
     public Task<Answer> PostAsync(string path, string json, string contentType = "application/json") =>
         SendAsync(HttpMethod.Post, path, json, contentType);
@@ -30,6 +40,14 @@ public sealed class BitGoClient(HttpClient http)
         {
             request.Content = new StringContent(body, Encoding.UTF8);
             request.Content.Headers.ContentType = contentType is null ? null : MediaTypeHeaderValue.Parse(contentType);
+        }
+        if (!Unsigned && path.StartsWith("/bitgo/", StringComparison.Ordinal))
+        {
+            request.Headers.Add(SignatureHeader, TestCredentials.SignFor(Encoding.UTF8.GetBytes(body ?? "")));
+        }
+        if (!Unsigned && path.StartsWith("/api/", StringComparison.Ordinal))
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
         }
         using HttpResponseMessage response = await http.SendAsync(request);
         string text = await response.Content.ReadAsStringAsync();

@@ -25,6 +25,10 @@ public sealed class LedgerApiFixture : IAsyncLifetime
         {
             web.UseEnvironment("Testing");
             web.UseSetting("ConnectionStrings:Ledger", ConnectionString);
+            foreach ((string key, string value) in TestCredentials.Settings())
+            {
+                web.UseSetting(key, value);
+            }
             foreach ((string key, string value) in ExtraSettings)
             {
                 web.UseSetting(key, value);
