@@ -106,7 +106,7 @@ internal sealed class ClusterControl(
         }
     }
 
-    /// <summary>Stops the server if it runs; a server that is already gone is not an error.</summary>
+    /// <summary>Stops the server if it runs; a server already gone is not an error.</summary>
     public async Task StopServerAsync(CancellationToken cancellationToken)
     {
         if (!layout.IsInitialized || !await IsRunningAsync(cancellationToken))
@@ -115,7 +115,10 @@ internal sealed class ClusterControl(
         }
         var result = await runner.RunPostgresToolAsync(
             binaries.PgCtl,
-            ["stop", "-D", layout.DataDirectory, "-m", "fast", "-w", "-t", Text(StopTimeoutSeconds)],
+            [
+                "stop", "-D", layout.DataDirectory,
+                "-m", "fast", "-w", "-t", Text(StopTimeoutSeconds),
+            ],
             layout.RootDirectory,
             StopTimeoutSeconds + PgCtlGraceSeconds,
             cancellationToken);
@@ -161,8 +164,9 @@ internal sealed class ClusterControl(
         if (closed.Length > 0)
         {
             throw new LocalPostgresUnavailableException(
-                $"PostgreSQL runs as {runner.RunAsUser}, who cannot enter {string.Join(", ", closed)} "
-                + $"to reach {layout.RootDirectory}. Use a RootDirectory under /tmp, or chmod o+x.");
+                $"PostgreSQL runs as {runner.RunAsUser}, who cannot enter "
+                + $"{string.Join(", ", closed)} to reach {layout.RootDirectory}. "
+                + "Use a RootDirectory under /tmp, or chmod o+x.");
         }
     }
 
@@ -204,11 +208,13 @@ internal sealed class ClusterControl(
         if (!withoutLocale.Succeeded)
         {
             throw new LocalPostgresUnavailableException(
-                $"initdb failed for {layout.DataDirectory}:\n{withLocale.Output}\n{withoutLocale.Output}");
+                $"initdb failed for {layout.DataDirectory}:\n{withLocale.Output}\n"
+                + withoutLocale.Output);
         }
     }
 
-    private Task<CommandResult> RunInitDbAsync(string localeArgument, CancellationToken cancellationToken)
+    private Task<CommandResult> RunInitDbAsync(
+        string localeArgument, CancellationToken cancellationToken)
     {
         List<string> arguments =
         [
@@ -225,7 +231,11 @@ internal sealed class ClusterControl(
             arguments.Add("--no-sync");
         }
         return runner.RunPostgresToolAsync(
-            binaries.InitDb, arguments, layout.RootDirectory, InitDbTimeoutSeconds, cancellationToken);
+            binaries.InitDb,
+            arguments,
+            layout.RootDirectory,
+            InitDbTimeoutSeconds,
+            cancellationToken);
     }
 
     private async Task<int> StartServerAsync(CancellationToken cancellationToken)
@@ -243,7 +253,8 @@ internal sealed class ClusterControl(
             failure = result.Output;
             // Another process may take the port between our probe and the server's bind. Only
             // that failure is worth another port; any other would just repeat.
-            if (!layout.LogSince(logOffsetBytes).Contains(AddressInUseMessage, StringComparison.Ordinal))
+            var newLog = layout.LogSince(logOffsetBytes);
+            if (!newLog.Contains(AddressInUseMessage, StringComparison.Ordinal))
             {
                 break;
             }
@@ -273,7 +284,7 @@ internal sealed class ClusterControl(
 
     private string LogTailText() => $"Last lines of {layout.LogFile}:\n{layout.LogTail()}";
 
-    /// <summary>Asks the kernel for a free loopback port; the server binds it moments later.</summary>
+    /// <summary>Asks the kernel for a free loopback port; the server binds it soon after.</summary>
     private static int FreeLoopbackPort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);

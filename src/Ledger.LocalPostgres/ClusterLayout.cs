@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 
 namespace Ledger.LocalPostgres;
 
-/// <summary>The files of one cluster directory: data, log, password and the server's pid file.</summary>
+/// <summary>The files of one cluster directory: data, log, password and postmaster.pid.</summary>
 internal sealed class ClusterLayout
 {
     private const int PasswordBytes = 32;
@@ -65,7 +65,7 @@ internal sealed class ClusterLayout
         Directory.CreateDirectory(RootDirectory, OwnerOnlyDirectory);
     }
 
-    /// <summary>Directories above the root that others cannot enter, so postgres cannot either.</summary>
+    /// <summary>Directories above the root that others, postgres included, cannot enter.</summary>
     public IEnumerable<string> AncestorsClosedToOthers()
     {
         if (OperatingSystem.IsWindows())
@@ -129,7 +129,7 @@ internal sealed class ClusterLayout
         return port;
     }
 
-    /// <summary>Line 1 of postmaster.pid is the postmaster's pid; null when there is no file.</summary>
+    /// <summary>Line 1 of postmaster.pid is the postmaster's pid; null without a file.</summary>
     public int? TryReadPostmasterPid()
     {
         string? line;
@@ -142,7 +142,8 @@ internal sealed class ClusterLayout
         {
             return null;
         }
-        var parsed = int.TryParse(line, NumberStyles.None, CultureInfo.InvariantCulture, out var pid);
+        var parsed = int.TryParse(
+            line, NumberStyles.None, CultureInfo.InvariantCulture, out var pid);
         return parsed && pid > 0 ? pid : null;
     }
 

@@ -146,8 +146,12 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
     {
         AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
         // A restart may reuse this port; pooled connections to the old server would then fail.
-        NpgsqlConnection.ClearPool(new NpgsqlConnection(ConnectionString));
-        NpgsqlConnection.ClearPool(new NpgsqlConnection(AdminConnectionString));
+        await using (var application = new NpgsqlConnection(ConnectionString))
+        await using (var admin = new NpgsqlConnection(AdminConnectionString))
+        {
+            NpgsqlConnection.ClearPool(application);
+            NpgsqlConnection.ClearPool(admin);
+        }
         await control.StopServerAsync(cancellationToken);
         if (throwaway)
         {
@@ -180,7 +184,8 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
         catch (Exception exception) when (IsOperatingError(exception))
         {
             Console.Error.WriteLine(
-                $"Ledger.LocalPostgres: could not stop {DataDirectory} at exit: {exception.Message}");
+                $"Ledger.LocalPostgres: could not stop {DataDirectory} at exit: "
+                + exception.Message);
         }
     }
 

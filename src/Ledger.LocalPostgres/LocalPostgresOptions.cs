@@ -3,7 +3,8 @@ namespace Ledger.LocalPostgres;
 /// <summary>Where and how to run a private PostgreSQL cluster.</summary>
 public sealed record LocalPostgresOptions
 {
-    /// <summary>The cluster lives in RootDirectory/data and logs to RootDirectory/postgres.log.</summary>
+    /// <summary>The cluster lives in RootDirectory/data, its log in RootDirectory/postgres.log.
+    /// </summary>
     public required string RootDirectory { get; init; }
 
     /// <summary>When true, RootDirectory is deleted on StopAsync/DisposeAsync.</summary>

@@ -33,7 +33,17 @@ internal sealed class PostgresCommandRunner
     public static PostgresCommandRunner ForCurrentProcess()
     {
         var isRoot = Environment.IsPrivilegedProcess || Environment.UserName == "root";
-        return new PostgresCommandRunner(isRoot ? UnprivilegedUser() : null);
+        if (!isRoot)
+        {
+            return new PostgresCommandRunner(runAsUser: null);
+        }
+        if (!File.Exists(RunuserPath))
+        {
+            throw new LocalPostgresUnavailableException(
+                $"PostgreSQL refuses to run as root, and {RunuserPath} is missing to run it as "
+                + "another user. Run as an unprivileged user, or install util-linux.");
+        }
+        return new PostgresCommandRunner(UnprivilegedUser());
     }
 
     public Task<CommandResult> RunPostgresToolAsync(
@@ -48,10 +58,11 @@ internal sealed class PostgresCommandRunner
             return RunAsync(tool, arguments, workingDirectory, timeoutSeconds, cancellationToken);
         }
         string[] viaRunuser = ["-u", RunAsUser, "--", tool, .. arguments];
-        return RunAsync(RunuserPath, viaRunuser, workingDirectory, timeoutSeconds, cancellationToken);
+        return RunAsync(
+            RunuserPath, viaRunuser, workingDirectory, timeoutSeconds, cancellationToken);
     }
 
-    /// <summary>Hands the cluster directory to the run-as user; nothing to do when not root.</summary>
+    /// <summary>Hands the cluster directory to the run-as user; a no-op when not root.</summary>
     public async Task GiveOwnershipAsync(string directory, CancellationToken cancellationToken)
     {
         if (RunAsUser is null)

@@ -76,7 +76,7 @@ internal static class ProcessTable
         return false;
     }
 
-    /// <summary>SIGQUIT asks a postmaster for an immediate shutdown, without a checkpoint.</summary>
+    /// <summary>SIGQUIT asks a postmaster for an immediate shutdown, with no checkpoint.</summary>
     public static void Quit(int pid)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pid);

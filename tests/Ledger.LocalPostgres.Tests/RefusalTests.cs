@@ -55,6 +55,31 @@ public sealed class RefusalTests
     }
 
     [Fact]
+    public async Task As_root_a_root_directory_that_postgres_cannot_reach_is_refused()
+    {
+        if (!Environment.IsPrivilegedProcess)
+        {
+            return; // Without root, PostgreSQL runs as us and reaches whatever we reach.
+        }
+        // CreateTempSubdirectory makes a 0700 directory, which the postgres user cannot enter.
+        var closed = Directory.CreateTempSubdirectory("ledger-closed-").FullName;
+        try
+        {
+            var options = Options(Path.Combine(closed, "cluster"), throwaway: true);
+
+            var error = await Assert.ThrowsAsync<LocalPostgresUnavailableException>(
+                () => LocalPostgresCluster.StartAsync(options));
+
+            Assert.Contains(closed, error.Message);
+            Assert.False(Directory.Exists(options.RootDirectory));
+        }
+        finally
+        {
+            Directory.Delete(closed, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Server_options_hold_only_the_port_and_fixed_settings()
     {
         var durable = ClusterControl.ServerOptions(5433, durable: true);

@@ -17,14 +17,16 @@ public sealed class RunningClusterTests(RunningClusterFixture fixture)
 
         Assert.Equal(("127.0.0.1", Cluster.Port, "ledger_fixture", "ledger"),
             (application.Host, application.Port, application.Database, application.Username));
-        Assert.Equal(("127.0.0.1", Cluster.Port, "postgres"), (admin.Host, admin.Port, admin.Database));
+        Assert.Equal(("127.0.0.1", Cluster.Port, "postgres"),
+            (admin.Host, admin.Port, admin.Database));
         Assert.Equal(Path.Combine(fixture.RootDirectory, "data"), Cluster.DataDirectory);
     }
 
     [Fact]
     public async Task Server_listens_on_loopback_only_and_has_no_unix_socket()
     {
-        var listen = await ScalarAsync<string>(Cluster.AdminConnectionString, "SHOW listen_addresses");
+        var listen = await ScalarAsync<string>(
+            Cluster.AdminConnectionString, "SHOW listen_addresses");
         var sockets = await ScalarAsync<string>(
             Cluster.AdminConnectionString, "SHOW unix_socket_directories");
 

@@ -28,7 +28,7 @@ internal static class TestSupport
         await command.ExecuteNonQueryAsync();
     }
 
-    /// <summary>A persistent cluster is not deleted by StopAsync, so each test removes it.</summary>
+    /// <summary>StopAsync keeps a persistent cluster, so each test removes its own.</summary>
     public static void DeleteDirectory(string rootDirectory)
     {
         if (Directory.Exists(rootDirectory))

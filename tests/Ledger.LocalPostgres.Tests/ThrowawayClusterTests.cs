@@ -11,7 +11,8 @@ public sealed class ThrowawayClusterTests
         var root = NewRootDirectory();
         var cluster = await LocalPostgresCluster.StartAsync(Options(root, throwaway: true));
 
-        var database = await ScalarAsync<string>(cluster.ConnectionString, "SELECT current_database()");
+        var database = await ScalarAsync<string>(
+            cluster.ConnectionString, "SELECT current_database()");
         Assert.Equal("ledger", database);
         await cluster.StopAsync();
 

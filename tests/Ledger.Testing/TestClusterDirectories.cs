@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 
 namespace Ledger.Testing;
@@ -16,6 +15,8 @@ internal static class TestClusterDirectories
     private const string DirectoryPrefix = "ledger-test-";
     private const string OwnerFileSuffix = ".owner";
     private const int OwnerFilesSweptMax = 100;
+    // Field 22 of /proc/PID/stat, counted from the state (field 3) at index 0.
+    private const int StartTimeFieldIndex = 22 - 3;
 
     /// <summary>A new directory path, with its owner file already written.</summary>
     public static string Claim()
@@ -23,6 +24,21 @@ internal static class TestClusterDirectories
         var root = Path.Combine(Path.GetTempPath(), $"{DirectoryPrefix}{Guid.NewGuid():N}");
         File.WriteAllText(root + OwnerFileSuffix, OwnerText(Environment.ProcessId));
         return root;
+    }
+
+    /// <summary>
+    /// At process exit, after the cluster's own handler: drops the owner file once the directory
+    /// is gone. If the host was killed first, SweepDeadOwners finishes the job next run.
+    /// </summary>
+    public static void ReleaseAtProcessExit(string root)
+    {
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            if (!Directory.Exists(root))
+            {
+                File.Delete(root + OwnerFileSuffix);
+            }
+        };
     }
 
     /// <summary>
@@ -53,7 +69,8 @@ internal static class TestClusterDirectories
     {
         var owner = File.ReadAllText(ownerFile).Trim();
         var pidText = owner.Split(' ')[0];
-        var isPid = int.TryParse(pidText, NumberStyles.None, CultureInfo.InvariantCulture, out var pid);
+        var isPid = int.TryParse(
+            pidText, NumberStyles.None, CultureInfo.InvariantCulture, out var pid);
         if (isPid && pid > 0 && OwnerText(pid) == owner)
         {
             return;
@@ -66,19 +83,26 @@ internal static class TestClusterDirectories
         File.Delete(ownerFile);
     }
 
-    /// <summary>Pid plus start time, so that a recycled pid does not pass for the owner.</summary>
+    /// <summary>
+    /// Pid plus start time (field 22 of /proc/PID/stat, in clock ticks since boot), so that a
+    /// recycled pid does not pass for the owner. Process.StartTime would not do: each process
+    /// derives it from its own reading of the boot time, so two processes disagree slightly.
+    /// </summary>
     private static string OwnerText(int pid)
     {
+        string stat;
         try
         {
-            using var process = Process.GetProcessById(pid);
-            var startTicks = process.StartTime.ToUniversalTime().Ticks;
-            return string.Create(CultureInfo.InvariantCulture, $"{pid} {startTicks}");
+            stat = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
         }
-        catch (ArgumentException)
+        catch (IOException)
         {
-            // GetProcessById throws ArgumentException when no such process runs.
             return "";
         }
+        // Fields after the parenthesized command name start at field 3, the state.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return fields.Length > StartTimeFieldIndex
+            ? $"{pid.ToString(CultureInfo.InvariantCulture)} {fields[StartTimeFieldIndex]}"
+            : "";
     }
 }

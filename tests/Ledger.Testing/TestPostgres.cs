@@ -23,6 +23,7 @@ public static class TestPostgres
     /// <summary>
     /// Creates an empty database named test_&lt;32 hex&gt; and returns its connection string. The
     /// databases are not dropped: the throwaway cluster directory is deleted at process exit.
+    /// On a LEDGER_TEST_CONNECTION server they stay, to be dropped by whoever owns it.
     /// </summary>
     public static async Task<string> CreateDatabaseAsync(
         CancellationToken cancellationToken = default)
@@ -34,7 +35,8 @@ public static class TestPostgres
         // CREATE DATABASE takes no parameters; the name is built here from hex digits only.
         await using var create = new NpgsqlCommand($"CREATE DATABASE {databaseName}", connection);
         await create.ExecuteNonQueryAsync(cancellationToken);
-        return new NpgsqlConnectionStringBuilder(server) { Database = databaseName }.ConnectionString;
+        var database = new NpgsqlConnectionStringBuilder(server) { Database = databaseName };
+        return database.ConnectionString;
     }
 
     private static async Task<string> StartServerAsync()
@@ -54,6 +56,7 @@ public static class TestPostgres
         // The cluster stops itself at process exit (it is throwaway), so nothing holds it here;
         // TestClusterDirectories removes what an interrupted exit leaves behind.
         var cluster = await LocalPostgresCluster.StartAsync(options);
+        TestClusterDirectories.ReleaseAtProcessExit(options.RootDirectory);
         return cluster.AdminConnectionString;
     }
 }
