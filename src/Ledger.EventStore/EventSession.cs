@@ -79,8 +79,11 @@ public sealed class EventSession : IAsyncDisposable
             await Transaction.CommitAsync(cancellationToken);
             _committed = true;
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation
+            && e.ConstraintName is "uq_events_stream_and_version" or "pk_streams")
         {
+            // Only the log's own constraints mean a lost race; a unique violation anywhere else
+            // (a projection's table) is a bug and stays one.
             throw new ConcurrencyException(_actions[0].StreamId,
                 $"a racing writer appended first ({e.ConstraintName})", e);
         }

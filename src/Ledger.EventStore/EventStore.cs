@@ -18,17 +18,26 @@ public sealed class EventStore(
 
     public const int ReplayBatchSizeMax = 10_000;
 
-    private const string SelectStreamSql = "SELECT type, version FROM ledger.streams WHERE id = $1";
-
-    private const string SelectStreamEventsSql = """
-        SELECT seq, stream_id, version, type, data, metadata, recorded_at FROM ledger.events
-        WHERE stream_id = $1 AND version <= $2 ORDER BY version LIMIT $3
+    // One statement, so one snapshot: the stream row and its events always agree. (Two
+    // statements under READ COMMITTED each take their own snapshot, and an append committing
+    // between them would look like a broken invariant.)
+    private const string SelectStreamSql = """
+        SELECT s.type, s.version,
+               e.seq, e.stream_id, e.version, e.type, e.data, e.metadata, e.recorded_at
+        FROM ledger.streams s
+        LEFT JOIN ledger.events e ON e.stream_id = s.id AND e.version <= $2
+        WHERE s.id = $1
+        ORDER BY e.version
+        LIMIT $3
         """;
 
     private const string SelectPageSql = """
         SELECT seq, stream_id, version, type, data, metadata, recorded_at FROM ledger.events
         WHERE seq > $1 ORDER BY seq LIMIT $2
         """;
+
+    /// <summary>SelectStreamSql's event columns start after the stream's type and version.</summary>
+    private const int StreamColumns = 2;
 
     private readonly IReadOnlyList<IInlineProjection> _projections = [.. projections];
 
@@ -56,29 +65,26 @@ public sealed class EventStore(
     public async Task<EventStream?> FetchStreamAsync(Guid streamId, int? upToVersion = null,
         CancellationToken cancellationToken = default)
     {
-        await using NpgsqlBatch batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(SelectStreamSql) { Parameters = { new() { Value = streamId } } });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(SelectStreamEventsSql)
-        {
-            Parameters =
-            {
-                new() { Value = streamId }, new() { Value = upToVersion ?? int.MaxValue },
-                new() { Value = EventsPerStreamMax + 1 },
-            },
-        });
-        await using NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await using NpgsqlCommand command = dataSource.CreateCommand(SelectStreamSql);
+        command.Parameters.Add(new NpgsqlParameter { Value = streamId });
+        command.Parameters.Add(new NpgsqlParameter { Value = upToVersion ?? int.MaxValue });
+        command.Parameters.Add(new NpgsqlParameter { Value = EventsPerStreamMax + 1 });
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {
             return null;
         }
         string type = reader.GetString(0);
         int version = reader.GetInt32(1);
-        await reader.NextResultAsync(cancellationToken);
         var events = new List<StoredEvent>();
-        while (await reader.ReadAsync(cancellationToken))
+        do
         {
-            events.Add(ReadEvent(reader));
+            if (!reader.IsDBNull(StreamColumns))
+            {
+                events.Add(ReadEvent(reader, StreamColumns));
+            }
         }
+        while (await reader.ReadAsync(cancellationToken));
         CheckContiguous(streamId, events, upToVersion is null ? version : Math.Min(version, upToVersion.Value));
         return new EventStream(streamId, type, events.Count, events);
     }
@@ -115,14 +121,15 @@ public sealed class EventStore(
         }
     }
 
-    private StoredEvent ReadEvent(NpgsqlDataReader reader)
+    /// <summary>Reads the seven event columns, starting at column <paramref name="first"/>.</summary>
+    private StoredEvent ReadEvent(NpgsqlDataReader reader, int first = 0)
     {
-        string type = reader.GetString(3);
-        EventMetadata metadata = JsonSerializer.Deserialize<EventMetadata>(reader.GetString(5))
+        string type = reader.GetString(first + 3);
+        EventMetadata metadata = JsonSerializer.Deserialize<EventMetadata>(reader.GetString(first + 5))
             ?? throw new EventStoreInvariantException("event metadata is null");
-        return new StoredEvent(reader.GetInt64(0), reader.GetGuid(1), reader.GetInt32(2), type,
-            registry.Deserialize(type, reader.GetString(4)), metadata,
-            reader.GetFieldValue<DateTimeOffset>(6));
+        return new StoredEvent(reader.GetInt64(first), reader.GetGuid(first + 1), reader.GetInt32(first + 2),
+            type, registry.Deserialize(type, reader.GetString(first + 4)), metadata,
+            reader.GetFieldValue<DateTimeOffset>(first + 6));
     }
 
     /// <summary>On replay, as on write: versions run 1..n with no gap and match the stream row.</summary>

@@ -1,0 +1,145 @@
+using Ledger.EventStore.Tests.Support;
+using Npgsql;
+
+namespace Ledger.EventStore.Tests;
+
+public sealed class ProjectionTests(EventStoreDatabase database)
+    : IClassFixture<EventStoreDatabase>
+{
+    [Fact]
+    public async Task An_inline_projection_commits_its_rows_with_the_events()
+    {
+        var id = Guid.NewGuid();
+
+        await Appends.StartAsync(database.CreateStore(new NoteProjection()), id,
+            Appends.Notes(id, 2));
+
+        Assert.Equal(2L, await database.CountEventsAsync(id));
+        Assert.Equal("note 1|note 2", await database.ScalarAsync<string>(
+            """
+            SELECT string_agg(note, '|' ORDER BY version) FROM projected_notes
+            WHERE stream_id = $1
+            """, id));
+    }
+
+    [Fact]
+    public async Task An_inline_projection_leaves_no_rows_when_its_append_fails()
+    {
+        // The note row is inserted in the same batch, then the second projection's row-count
+        // check fails: the rollback must take the already executed note insert with it.
+        var id = Guid.NewGuid();
+        EventStore store =
+            database.CreateStore(new NoteProjection(), new UpdateMissingRowProjection());
+
+        await Assert.ThrowsAsync<EventStoreInvariantException>(
+            () => Appends.StartAsync(store, id, Appends.Notes(id, 2)));
+
+        await AssertNothingAppendedAsync(id);
+        Assert.Equal(0L, await database.ScalarAsync<long>(
+            "SELECT count(*) FROM projected_notes WHERE stream_id = $1", id));
+    }
+
+    [Fact]
+    public async Task A_projection_that_throws_rolls_back_the_append()
+    {
+        var id = Guid.NewGuid();
+        EventStore store = database.CreateStore(new ThrowingProjection());
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(
+            () => Appends.StartAsync(store, id, Appends.Notes(id, 2)));
+
+        Assert.Equal(ThrowingProjection.Message, error.Message);
+        await AssertNothingAppendedAsync(id);
+    }
+
+    [Fact]
+    public async Task A_projection_whose_statement_fails_rolls_back_the_append()
+    {
+        var id = Guid.NewGuid();
+        EventStore store = database.CreateStore(new MissingTableProjection());
+
+        var error = await Assert.ThrowsAsync<PostgresException>(
+            () => Appends.StartAsync(store, id, Appends.Notes(id, 2)));
+
+        Assert.Equal(PostgresErrorCodes.UndefinedTable, error.SqlState);
+        await AssertNothingAppendedAsync(id);
+    }
+
+    [Fact]
+    public async Task A_projection_row_count_not_met_rolls_back_with_an_invariant_exception()
+    {
+        var id = Guid.NewGuid();
+        EventStore store = database.CreateStore(new UpdateMissingRowProjection());
+
+        var error = await Assert.ThrowsAsync<EventStoreInvariantException>(
+            () => Appends.StartAsync(store, id, Appends.Notes(id, 1)));
+
+        Assert.Contains(UpdateMissingRowProjection.Invariant, error.Message);
+        await AssertNothingAppendedAsync(id);
+    }
+
+    [Fact]
+    public async Task A_failing_projection_on_an_existing_stream_leaves_its_version_unchanged()
+    {
+        var id = Guid.NewGuid();
+        await Appends.StartAsync(database.CreateStore(), id, Appends.Notes(id, 1));
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Appends.AppendAsync(
+            database.CreateStore(new ThrowingProjection()), id, 1, new NoteAdded(id, 1, "lost")));
+
+        Assert.Equal(1, await database.StreamVersionAsync(id));
+        Assert.Equal(1L, await database.CountEventsAsync(id));
+    }
+
+    private async Task AssertNothingAppendedAsync(Guid id)
+    {
+        Assert.Equal(0L, await database.CountEventsAsync(id));
+        Assert.Null(await database.StreamVersionAsync(id));
+    }
+
+    /// <summary>One row per note, keyed like the event.</summary>
+    private sealed class NoteProjection : IInlineProjection
+    {
+        private const string InsertNote =
+            "INSERT INTO projected_notes (stream_id, version, note) VALUES ($1, $2, $3)";
+
+        public void Project(IReadOnlyList<PendingEvent> events, ProjectionBatch batch)
+        {
+            foreach (PendingEvent e in events)
+            {
+                if (e.Data is NoteAdded note)
+                {
+                    batch.Add(InsertNote, [e.StreamId, e.Version, note.Text],
+                        expectedRows: 1, invariant: "note inserted");
+                }
+            }
+        }
+    }
+
+    private sealed class ThrowingProjection : IInlineProjection
+    {
+        public const string Message = "projection bug";
+
+        public void Project(IReadOnlyList<PendingEvent> events, ProjectionBatch batch) =>
+            throw new InvalidOperationException(Message);
+    }
+
+    private sealed class MissingTableProjection : IInlineProjection
+    {
+        public void Project(IReadOnlyList<PendingEvent> events, ProjectionBatch batch) =>
+            batch.Add("INSERT INTO no_such_table (stream_id) VALUES ($1)", [events[0].StreamId]);
+    }
+
+    /// <summary>Expects a row that no one created: the invariant check must catch it.</summary>
+    private sealed class UpdateMissingRowProjection : IInlineProjection
+    {
+        public const string Invariant = "note row exists before its update";
+
+        private const string UpdateVersionZero =
+            "UPDATE projected_notes SET note = 'updated' WHERE stream_id = $1 AND version = 0";
+
+        public void Project(IReadOnlyList<PendingEvent> events, ProjectionBatch batch) =>
+            batch.Add(UpdateVersionZero, [events[0].StreamId], expectedRows: 1,
+                invariant: Invariant);
+    }
+}
