@@ -4,6 +4,9 @@ using Ledger.Api.Connections;
 using Ledger.Api.Deallocations;
 using Ledger.Api.Holds;
 using Ledger.Api.Hosting;
+using Ledger.Api.Queries;
+using Ledger.Api.Security;
+using Ledger.BitGoAuth;
 using Ledger.Domain;
 using Ledger.EventStore;
 
@@ -13,7 +16,8 @@ public static class LedgerApplication
 {
     public static IServiceCollection AddLedger(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddProblemDetails();
+        services.AddProblemDetails(options =>
+            options.CustomizeProblemDetails = Problems.AddErrorMember);
         services.AddExceptionHandler<ExceptionMapping>();
         services.AddOpenApi();
         services.AddSingleton<LedgerDatabase>();
@@ -28,24 +32,48 @@ public static class LedgerApplication
             sp.GetServices<IInlineProjection>()));
         services.AddSingleton(_ => Currencies(configuration));
         services.AddSingleton<LedgerServices>();
+        services.AddSecurity();
         return services;
     }
 
     /// <summary>The route table: BitGo's calls, the partner's query API, health, OpenAPI.</summary>
     public static WebApplication MapLedger(this WebApplication app)
     {
-        RouteGroupBuilder bitgo = app.MapGroup("/bitgo/v1").WithTags("BitGo partner API");
+        // Load the keys now, so a service with no BitGo key fails at startup, not at first call.
+        app.Services.GetRequiredService<BitGoKeyRing>();
+        RouteGroupBuilder bitgo = app.MapGroup("/bitgo/v1").WithTags("BitGo partner API")
+            .AddEndpointFilter<BitGoSignatureFilter>();
         bitgo.MapPost("/connections", ActivateConnectionEndpoint.HandleAsync);
         bitgo.MapAllocations();
         bitgo.MapDeallocations();
 
-        RouteGroupBuilder query = app.MapGroup("/api/v1").WithTags("Query API");
-        query.MapPost("/connections/{connectionId}/deactivate", DeactivateConnectionEndpoint.HandleAsync);
+        RouteGroupBuilder query = app.MapGroup("/api/v1").WithTags("Query API")
+            .AddEndpointFilter<ApiKeyFilter>();
+        query.MapPost("/connections/{connectionId}/deactivate", DeactivateConnectionEndpoint.HandleAsync)
+            .RequireRole(ApiRole.Operator);
         query.MapBalanceQueries();
+        query.MapHoldQueries();
 
         app.MapHealth();
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;
+    }
+
+    private static IServiceCollection AddSecurity(this IServiceCollection services)
+    {
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => BitGoKeys.Load(sp.GetRequiredService<IConfiguration>(),
+            sp.GetRequiredService<IHostEnvironment>(), sp.GetRequiredService<ILogger<BitGoKeyRing>>()));
+        services.AddSingleton(sp => new BitGoTokenVerifier(sp.GetRequiredService<BitGoKeyRing>(),
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => ApiKeyRing.Load(sp.GetRequiredService<IConfiguration>(),
+            sp.GetRequiredService<IHostEnvironment>(), sp.GetRequiredService<ILogger<ApiKeyRing>>()));
+        services.AddSingleton<AuthFailureLimiter>();
+        services.AddSingleton<JtiStore>();
+        services.AddHostedService<JtiPruner>();
+        services.AddSingleton<BitGoSignatureFilter>();
+        services.AddSingleton<ApiKeyFilter>();
+        return services;
     }
 
     /// <summary>Ledger:Currencies lists the supported codes; the default covers BitGo's common coins.</summary>

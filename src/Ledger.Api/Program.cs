@@ -1,5 +1,11 @@
 using Ledger.Api;
+using Ledger.Api.Cli;
 using Ledger.Api.Hosting;
+
+if (LedgerCli.Handles(args))
+{
+    return await LedgerCli.RunAsync(args);
+}
 
 WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
 if (string.IsNullOrEmpty(builder.Configuration["urls"]))
@@ -14,7 +20,8 @@ WebApplication app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.MapLedger();
-app.Run();
+await app.RunAsync();
+return 0;
 
 /// <summary>The host's entry point, visible to WebApplicationFactory in the tests.</summary>
 public partial class Program;

@@ -47,6 +47,12 @@ CREATE INDEX IF NOT EXISTS ix_hold_status_kind_created
     ON ledger.hold_status (kind, created_at, id);
 CREATE INDEX IF NOT EXISTS ix_hold_status_client_created
     ON ledger.hold_status (client_id, kind, created_at, id);
+-- The query API's lists filtered by connection, and the operators' stale-hold list, which
+-- only ever reads holds still reserved (a small, partial index).
+CREATE INDEX IF NOT EXISTS ix_hold_status_connection_created
+    ON ledger.hold_status (connection_id, kind, created_at, id);
+CREATE INDEX IF NOT EXISTS ix_hold_status_reserved_created
+    ON ledger.hold_status (created_at, id) WHERE status = 'reserved';
 
 -- One row per client connection, for lookups and BitGo-shaped balance answers.
 CREATE TABLE IF NOT EXISTS ledger.connections (
@@ -65,3 +71,15 @@ CREATE TABLE IF NOT EXISTS ledger.connections (
 );
 
 CREATE INDEX IF NOT EXISTS ix_connections_client ON ledger.connections (client_id);
+
+-- Every BitGo token's jti, kept until the token could no longer be valid, so a replayed token
+-- is refused across nodes and restarts (contract: "Authentication of BitGo's calls").
+CREATE TABLE IF NOT EXISTS ledger.seen_jtis (
+    jti         text        NOT NULL,
+    expires_at  timestamptz NOT NULL,
+    seen_at     timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT pk_seen_jtis PRIMARY KEY (jti),
+    CONSTRAINT ck_seen_jtis_jti_length CHECK (char_length(jti) BETWEEN 1 AND 128)
+);
+
+CREATE INDEX IF NOT EXISTS ix_seen_jtis_expires_at ON ledger.seen_jtis (expires_at);

@@ -24,16 +24,48 @@ CREATE TABLE IF NOT EXISTS ledger.events (
     data         jsonb       NOT NULL,
     metadata     jsonb       NOT NULL,
     recorded_at  timestamptz NOT NULL DEFAULT now(),
+    hash         bytea       NOT NULL,
     CONSTRAINT pk_events PRIMARY KEY (seq),
     CONSTRAINT uq_events_stream_and_version UNIQUE (stream_id, version),
     CONSTRAINT fk_events_stream FOREIGN KEY (stream_id) REFERENCES ledger.streams (id),
     CONSTRAINT ck_events_version_positive CHECK (version >= 1),
     CONSTRAINT ck_events_type_length CHECK (char_length(type) BETWEEN 1 AND 64),
     CONSTRAINT ck_events_data_object CHECK (jsonb_typeof(data) = 'object'),
-    CONSTRAINT ck_events_metadata_object CHECK (jsonb_typeof(metadata) = 'object')
+    CONSTRAINT ck_events_metadata_object CHECK (jsonb_typeof(metadata) = 'object'),
+    CONSTRAINT ck_events_hash_sha256 CHECK (octet_length(hash) = 32)
 );
 
 CREATE INDEX IF NOT EXISTS ix_events_recorded_at ON ledger.events (recorded_at);
+
+-- Tamper evidence (docs/hash-chain.md). Each event's hash is SHA-256 over the previous event's
+-- hash in the same stream (32 zero bytes for version 1) followed by the UTF-8 bytes of
+--   stream_id LF version LF type LF data LF metadata LF recorded_at
+-- where data and metadata are PostgreSQL's jsonb text rendering and recorded_at is UTC with
+-- microseconds ("2026-11-21T05:13:29.383138Z"). Each stream chains on its own, so appends to
+-- different streams never wait on one another (unlike a global hash lock).
+CREATE OR REPLACE FUNCTION ledger.event_hash(
+    previous bytea, stream_id uuid, version integer, type text, data jsonb, metadata jsonb,
+    recorded_at timestamptz) RETURNS bytea
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT sha256(previous || convert_to(
+        stream_id::text || E'\n' || version::text || E'\n' || type || E'\n'
+        || data::text || E'\n' || metadata::text || E'\n'
+        || to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+        'UTF8'))
+$$;
+
+-- A digest over every stream's head as of a global seq: with it an auditor can tell that no
+-- whole stream was deleted or added behind the log since the checkpoint was taken.
+CREATE TABLE IF NOT EXISTS ledger.checkpoints (
+    id            bigint      GENERATED ALWAYS AS IDENTITY,
+    at_seq        bigint      NOT NULL,
+    stream_count  bigint      NOT NULL,
+    event_count   bigint      NOT NULL,
+    digest        bytea       NOT NULL,
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT pk_checkpoints PRIMARY KEY (id),
+    CONSTRAINT ck_checkpoints_digest_sha256 CHECK (octet_length(digest) = 32)
+);
 
 -- The log is append-only. A superuser can still disable this trigger; that is what the audit
 -- hash chain is for. It stops the honest mistake, not the determined attacker.

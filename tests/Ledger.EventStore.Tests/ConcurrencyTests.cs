@@ -145,8 +145,8 @@ public sealed class ConcurrencyTests(EventStoreDatabase database)
         await using NpgsqlConnection intruder = await database.DataSource.OpenConnectionAsync();
         await using NpgsqlTransaction transaction = await intruder.BeginTransactionAsync();
         await using (var insert = new NpgsqlCommand("""
-            INSERT INTO ledger.events (stream_id, version, type, data, metadata)
-            VALUES ($1, 2, 'test_intruder', '{}', '{}')
+            INSERT INTO ledger.events (stream_id, version, type, data, metadata, hash)
+            VALUES ($1, 2, 'test_intruder', '{}', '{}', sha256('intruder'))
             """, intruder, transaction))
         {
             insert.Parameters.Add(new NpgsqlParameter { Value = id });

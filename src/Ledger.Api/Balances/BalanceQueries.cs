@@ -1,7 +1,132 @@
+using System.Numerics;
+using Ledger.Api.Hosting;
+using Ledger.Domain;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+
 namespace Ledger.Api.Balances;
 
-/// <summary>Placeholder so the route table compiles until the query API lands.</summary>
+/// <summary>The three parts of a balance, each a string of digits (ADR 0005).</summary>
+public sealed record BalanceParts(string Available, string Reserved, string PendingCredit);
+
+/// <summary>One connection's balances, laid out as a BitGo networkBalances entry.</summary>
+public sealed record NetworkBalance(
+    Guid ClientId,
+    Guid? PartnerId,
+    string? PartnersConnectionId,
+    IReadOnlyDictionary<string, BalanceParts> Balances);
+
+/// <summary>
+/// A client's balances: per currency summed over its connections, and per connection, the way
+/// BitGo's GET /partners/balances shows them, so a partner can reconcile one against the other.
+/// </summary>
+public sealed record ClientBalances(
+    Guid ClientId,
+    IReadOnlyDictionary<string, BalanceParts> Balances,
+    IReadOnlyDictionary<string, NetworkBalance> NetworkBalances);
+
+/// <summary>GET /api/v1/clients/{clientId}/balances, read from ledger.balances.</summary>
 public static class BalanceQueries
 {
-    public static RouteGroupBuilder MapBalanceQueries(this RouteGroupBuilder query) => query;
+    // FULL JOIN: every balance row shows even if its connection row were missing, and every
+    // connection shows even before it holds funds. Neither side is ever silently dropped.
+    private const string BalancesSql = """
+        SELECT COALESCE(b.connection_id, c.connection_id), c.partner_id, c.partners_connection_id,
+               b.currency, b.available, b.reserved, b.pending_credit
+        FROM (SELECT connection_id, currency, available, reserved, pending_credit
+              FROM ledger.balances WHERE client_id = $1) b
+        FULL JOIN (SELECT connection_id, partner_id, partners_connection_id
+                   FROM ledger.connections WHERE client_id = $1) c
+            ON c.connection_id = b.connection_id
+        ORDER BY 1, b.currency
+        """;
+
+    public static RouteGroupBuilder MapBalanceQueries(this RouteGroupBuilder query)
+    {
+        query.MapGet("/clients/{clientId}/balances", HandleAsync)
+            .WithName("GetClientBalances")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        return query;
+    }
+
+    /// <summary>A client without funds is not an error: it gets 200 with empty maps.</summary>
+    public static async Task<Results<Ok<ClientBalances>, ProblemHttpResult>> HandleAsync(
+        string clientId, LedgerDatabase database, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParseExact(clientId, "D", out Guid id))
+        {
+            return Problems.Invalid("clientId: must be a UUID (8-4-4-4-12 hex digits)");
+        }
+        var totals = new SortedDictionary<string, Sums>(StringComparer.Ordinal);
+        var connections = new SortedDictionary<string, ConnectionSums>(StringComparer.Ordinal);
+        await using NpgsqlCommand command = database.DataSource.CreateCommand(BalancesSql);
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            AddRow(reader, totals, connections);
+        }
+        return TypedResults.Ok(new ClientBalances(id, Freeze(totals),
+            Freeze(connections, c => new NetworkBalance(id, c.PartnerId, c.PartnersConnectionId,
+                Freeze(c.Currencies)))));
+    }
+
+    private static void AddRow(NpgsqlDataReader reader, SortedDictionary<string, Sums> totals,
+        SortedDictionary<string, ConnectionSums> connections)
+    {
+        string connectionId = reader.GetGuid(0).ToString("D");
+        if (!connections.TryGetValue(connectionId, out ConnectionSums? connection))
+        {
+            connection = new ConnectionSums(
+                reader.IsDBNull(1) ? null : reader.GetGuid(1),
+                reader.IsDBNull(2) ? null : reader.GetString(2));
+            connections.Add(connectionId, connection);
+        }
+        if (reader.IsDBNull(3))
+        {
+            return; // A connection that never held funds: listed, with no currencies.
+        }
+        // Quantity.From throws on a negative part: the CHECK constraints make that a bug.
+        var parts = new Sums(Read(reader, 4), Read(reader, 5), Read(reader, 6));
+        string currency = reader.GetString(3);
+        if (!connection.Currencies.TryAdd(currency, parts))
+        {
+            throw new InvariantViolationException(
+                $"two balance rows for connection {connectionId} and currency {currency}");
+        }
+        totals[currency] = totals.TryGetValue(currency, out Sums? total)
+            ? total.Plus(parts)
+            : parts;
+    }
+
+    private static Quantity Read(NpgsqlDataReader reader, int ordinal) =>
+        Quantity.From(reader.GetFieldValue<BigInteger>(ordinal));
+
+    private static IReadOnlyDictionary<string, BalanceParts> Freeze(
+        SortedDictionary<string, Sums> sums) =>
+        Freeze(sums, s => new BalanceParts(s.Available.ToString(), s.Reserved.ToString(),
+            s.PendingCredit.ToString()));
+
+    private static IReadOnlyDictionary<string, TOut> Freeze<TIn, TOut>(
+        SortedDictionary<string, TIn> map, Func<TIn, TOut> convert)
+    {
+        var frozen = new SortedDictionary<string, TOut>(StringComparer.Ordinal);
+        foreach ((string key, TIn value) in map)
+        {
+            frozen.Add(key, convert(value));
+        }
+        return frozen;
+    }
+
+    private sealed record Sums(Quantity Available, Quantity Reserved, Quantity PendingCredit)
+    {
+        public Sums Plus(Sums other) =>
+            new(Available + other.Available, Reserved + other.Reserved,
+                PendingCredit + other.PendingCredit);
+    }
+
+    private sealed record ConnectionSums(Guid? PartnerId, string? PartnersConnectionId)
+    {
+        public SortedDictionary<string, Sums> Currencies { get; } = new(StringComparer.Ordinal);
+    }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 using Ledger.Domain;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -28,11 +27,7 @@ public static class JsonBody
         {
             return (default, [], Problems.UnsupportedMediaType());
         }
-        if (request.ContentLength > Limits.BodyBytesMax)
-        {
-            return (default, [], Problems.TooLarge());
-        }
-        byte[]? raw = await ReadCappedAsync(request.Body, cancellationToken);
+        byte[]? raw = await RawBody.ReadAsync(request, cancellationToken);
         if (raw is null)
         {
             return (default, [], Problems.TooLarge());
@@ -55,31 +50,6 @@ public static class JsonBody
     private static bool IsJson(string? contentType) =>
         contentType is not null
         && contentType.Split(';')[0].Trim().Equals("application/json", StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>Reads at most BodyBytesMax bytes; null when the body is longer.</summary>
-    private static async Task<byte[]?> ReadCappedAsync(Stream body, CancellationToken cancellationToken)
-    {
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(Limits.BodyBytesMax + 1);
-        try
-        {
-            int total = 0;
-            int read;
-            while ((read = await body.ReadAsync(buffer.AsMemory(total, Limits.BodyBytesMax + 1 - total),
-                       cancellationToken)) > 0)
-            {
-                total += read;
-                if (total > Limits.BodyBytesMax)
-                {
-                    return null;
-                }
-            }
-            return buffer.AsSpan(0, total).ToArray();
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
 }
 
 /// <summary>

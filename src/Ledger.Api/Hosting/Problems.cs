@@ -29,6 +29,30 @@ public static class Problems
     public static ProblemHttpResult Create(int status, string title, string error) =>
         TypedResults.Problem(Details(status, title, error));
 
+    /// <summary>
+    /// Gives the problems ASP.NET Core writes itself (an unknown path's 404, a 405, status code
+    /// pages) the same "error" member and detail as the handlers' own, so that every error
+    /// body BitGo sees carries its string "error" (contract, "BitGo's error vocabulary").
+    /// </summary>
+    public static void AddErrorMember(ProblemDetailsContext context)
+    {
+        ProblemDetails details = context.ProblemDetails;
+        if (details.Extensions.ContainsKey("error"))
+        {
+            return;
+        }
+        HttpRequest request = context.HttpContext.Request;
+        string error = details.Status switch
+        {
+            StatusCodes.Status404NotFound => $"path: no endpoint at {request.Path}",
+            StatusCodes.Status405MethodNotAllowed =>
+                $"method: {request.Method} is not allowed at {request.Path}",
+            _ => $"request: {details.Detail ?? details.Title ?? "refused"}",
+        };
+        details.Detail ??= error;
+        details.Extensions["error"] = error;
+    }
+
     public static ProblemDetails Details(int status, string title, string error) => new()
     {
         Status = status,
