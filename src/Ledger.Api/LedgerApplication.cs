@@ -1,4 +1,5 @@
 using Ledger.Api.Allocations;
+using Ledger.Api.Auditors;
 using Ledger.Api.Balances;
 using Ledger.Api.Connections;
 using Ledger.Api.Deallocations;
@@ -18,10 +19,12 @@ public static class LedgerApplication
     {
         services.AddProblemDetails(options =>
             options.CustomizeProblemDetails = Problems.AddErrorMember);
+        services.AddSingleton<IProblemDetailsWriter, ProblemJsonWriter>();
         services.AddExceptionHandler<ExceptionMapping>();
         services.AddOpenApi();
         services.AddSingleton<LedgerDatabase>();
         services.AddHostedService(sp => sp.GetRequiredService<LedgerDatabase>());
+        services.AddHostedService<Audit.CheckpointService>();
         services.AddSingleton(LedgerEvents.CreateRegistry());
         services.AddSingleton<IInlineProjection, BalanceProjection>();
         services.AddSingleton<IInlineProjection, HoldStatusProjection>();
@@ -53,6 +56,7 @@ public static class LedgerApplication
             .RequireRole(ApiRole.Operator);
         query.MapBalanceQueries();
         query.MapHoldQueries();
+        query.MapAuditorApi();
 
         app.MapHealth();
         app.MapOpenApi("/openapi/{documentName}.json");

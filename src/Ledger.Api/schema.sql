@@ -83,3 +83,16 @@ CREATE TABLE IF NOT EXISTS ledger.seen_jtis (
 );
 
 CREATE INDEX IF NOT EXISTS ix_seen_jtis_expires_at ON ledger.seen_jtis (expires_at);
+
+-- The auditor API (src/Ledger.Api/Auditors) folds one client's events in seq order: the
+-- balance-moving events and connection activations, which all carry "clientId" in their data.
+-- ledger.events is the event store's table (src/Ledger.EventStore/schema.sql), but which key
+-- the data carries is this service's knowledge, so the index lives here; LedgerDatabase
+-- applies this script after the event store's, in the same transaction, so the table exists.
+-- Partial: events without a clientId (deactivations) stay out, and the queries'
+-- "data->>'clientId' = $1" implies the predicate. On a large existing log, build it first
+-- with CREATE INDEX CONCURRENTLY under this name; this statement then does nothing, where
+-- it would otherwise block appends while it builds.
+CREATE INDEX IF NOT EXISTS ix_events_client_seq
+    ON ledger.events ((data->>'clientId'), seq)
+    WHERE (data->>'clientId') IS NOT NULL;

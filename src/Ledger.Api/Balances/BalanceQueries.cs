@@ -2,6 +2,7 @@ using System.Numerics;
 using Ledger.Api.Hosting;
 using Ledger.Domain;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 
 namespace Ledger.Api.Balances;
@@ -49,13 +50,23 @@ public static class BalanceQueries
         return query;
     }
 
-    /// <summary>A client without funds is not an error: it gets 200 with empty maps.</summary>
+    /// <summary>
+    /// A client without funds is not an error: it gets 200 with empty maps. asOf and atSeq
+    /// belong to the auditors' as-of path (Auditors/AuditorApi.cs); here they are a 400, never
+    /// silently answered with the present.
+    /// </summary>
     public static async Task<Results<Ok<ClientBalances>, ProblemHttpResult>> HandleAsync(
-        string clientId, LedgerDatabase database, CancellationToken cancellationToken)
+        string clientId, [FromQuery] string? asOf, [FromQuery] string? atSeq,
+        LedgerDatabase database, CancellationToken cancellationToken)
     {
         if (!Guid.TryParseExact(clientId, "D", out Guid id))
         {
             return Problems.Invalid("clientId: must be a UUID (8-4-4-4-12 hex digits)");
+        }
+        if (asOf is not null || atSeq is not null)
+        {
+            return Problems.Invalid($"{(asOf is null ? "atSeq" : "asOf")}: this is the live view; "
+                + "past balances are at GET /api/v1/clients/{clientId}/balances/as-of (auditor)");
         }
         var totals = new SortedDictionary<string, Sums>(StringComparer.Ordinal);
         var connections = new SortedDictionary<string, ConnectionSums>(StringComparer.Ordinal);

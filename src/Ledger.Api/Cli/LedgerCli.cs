@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text;
+using Ledger.Api.Audit;
 using Ledger.Api.Hosting;
 using Ledger.Api.Security;
 using Ledger.BitGoAuth;
@@ -13,16 +14,38 @@ namespace Ledger.Api.Cli;
 /// </summary>
 public static class LedgerCli
 {
-    private static readonly string[] Commands = ["dev-token", "db"];
+    private static readonly string[] Commands = ["dev-token", "db", "audit", "projections", "export"];
 
     public static bool Handles(string[] args) => args.Length > 0 && Commands.Contains(args[0]);
 
-    public static Task<int> RunAsync(string[] args)
+    public static Task<int> RunAsync(string[] args) => RunAsync(args, CliContext.Console);
+
+    /// <summary>
+    /// Runs a command. Exit codes (ExitCodes): 0 ok, 1 audit discrepancies, 2 an error,
+    /// including arguments that do not parse.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, CliContext context)
     {
         var root = new RootCommand("Ledger: an event-sourced ledger for BitGo's Go Network partner API");
         root.Subcommands.Add(DevTokenCommand());
         root.Subcommands.Add(DatabaseCommand());
-        return root.Parse(args).InvokeAsync();
+        root.Subcommands.Add(AuditCommands.Audit(context));
+        root.Subcommands.Add(AuditCommands.Projections(context));
+        root.Subcommands.Add(AuditCommands.Export(context));
+        ParseResult parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                await context.Error.WriteLineAsync($"error: {error.Message}");
+            }
+            return ExitCodes.Error;
+        }
+        return await parse.InvokeAsync(new InvocationConfiguration
+        {
+            Output = context.Output,
+            Error = context.Error,
+        });
     }
 
     /// <summary>Mints a token with the dev private key, so the README's curl lines can sign requests.</summary>

@@ -18,6 +18,8 @@ public sealed class ExceptionMapping(ILogger<ExceptionMapping> logger) : IExcept
             ConcurrencyException => (StatusCodes.Status409Conflict, "Conflict",
                 "concurrency: a racing request changed this record; retry the request"),
             BadHttpRequestException bad => (bad.StatusCode, "Bad request", "request: " + bad.Message),
+            _ when DatabaseResilience.IsUnavailable(exception) => (StatusCodes.Status503ServiceUnavailable,
+                "Service unavailable", "database: unavailable; the request was not applied unless a retry says so"),
             _ => (StatusCodes.Status500InternalServerError, "Internal error", "internal: unexpected server error"),
         };
         if (status >= StatusCodes.Status500InternalServerError)
@@ -25,7 +27,11 @@ public sealed class ExceptionMapping(ILogger<ExceptionMapping> logger) : IExcept
             logger.LogError(exception, "Unhandled error on {Path}", http.Request.Path);
         }
         http.Response.StatusCode = status;
-        await http.Response.WriteAsJsonAsync(Problems.Details(status, title, error), (System.Text.Json.JsonSerializerOptions?)null,
+        Microsoft.AspNetCore.Mvc.ProblemDetails details = Problems.Details(status, title, error);
+        // BitGo's word for "the outcome is unknown, send the same request again" (seed 000).
+        details.Extensions["retriable"] = status is StatusCodes.Status503ServiceUnavailable
+            or StatusCodes.Status409Conflict;
+        await http.Response.WriteAsJsonAsync(details, (System.Text.Json.JsonSerializerOptions?)null,
             "application/problem+json", cancellationToken);
         return true;
     }

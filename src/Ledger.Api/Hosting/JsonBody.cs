@@ -35,15 +35,65 @@ public static class JsonBody
         try
         {
             using JsonDocument document = JsonDocument.Parse(raw, DocumentOptions);
-            return document.RootElement.ValueKind == JsonValueKind.Object
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return (default, raw, Problems.Invalid("body: must be a JSON object"));
+            }
+            return HasOnlyValidText(document.RootElement)
                 ? (document.RootElement.Clone(), raw, null)
-                : (default, raw, Problems.Invalid("body: must be a JSON object"));
+                : (default, raw, Problems.Invalid(
+                    "body: a string or member name is not valid text (invalid UTF-8 or an "
+                    + "unpaired surrogate escape)"));
         }
         catch (JsonException)
         {
             return (default, raw, Problems.Invalid(
                 "body: malformed JSON (syntax, encoding, duplicate key or nesting deeper than "
                 + $"{Limits.JsonDepthMax})"));
+        }
+    }
+
+    /// <summary>
+    /// The parser checks syntax, not text: invalid UTF-8 bytes or an unpaired "\ud800" escape
+    /// inside a string pass it, and reading that string later throws, which was a 500 (issue 4's
+    /// hostile corpus). Every string and member name is read once here instead, so such a body
+    /// is a 400 before any field is looked at. The walk is bounded by BodyBytesMax and
+    /// JsonDepthMax.
+    /// </summary>
+    private static bool HasOnlyValidText(JsonElement root)
+    {
+        try
+        {
+            ReadAllText(root);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            // GetString's way of saying the text cannot be transcoded to UTF-16.
+            return false;
+        }
+    }
+
+    private static void ReadAllText(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (JsonProperty member in element.EnumerateObject())
+                {
+                    _ = member.Name;
+                    ReadAllText(member.Value);
+                }
+                break;
+            case JsonValueKind.Array:
+                foreach (JsonElement item in element.EnumerateArray())
+                {
+                    ReadAllText(item);
+                }
+                break;
+            case JsonValueKind.String:
+                _ = element.GetString();
+                break;
         }
     }
 
@@ -58,12 +108,17 @@ public static class JsonBody
 /// </summary>
 public sealed class FieldReader(JsonElement root, string prefix = "")
 {
+    private const int UuidLength = 36;
+
     public string? Error { get; private set; }
 
     public Guid Uuid(string name)
     {
         string? text = Text(name, Limits.IdLengthMax);
-        if (text is not null && !Guid.TryParseExact(text, "D", out Guid id))
+        // Guid parsing trims white space, so " <uuid> " would pass; only the exact 36 characters
+        // of the 8-4-4-4-12 form are an id (issue 4's hostile corpus).
+        bool exact = text is { Length: UuidLength } && Guid.TryParseExact(text, "D", out _);
+        if (text is not null && !exact)
         {
             Fail(name, "must be a UUID (8-4-4-4-12 hex digits)");
             return Guid.Empty;

@@ -36,7 +36,7 @@ public sealed class LedgerDatabase(IConfiguration configuration, ILogger<LedgerD
             connectionString = _cluster.ConnectionString;
             logger.LogInformation("Local PostgreSQL listens on 127.0.0.1:{Port}", _cluster.Port);
         }
-        _dataSource = NpgsqlDataSource.Create(connectionString);
+        _dataSource = NpgsqlDataSource.Create(DatabaseResilience.WithTimeouts(connectionString));
         await SchemaApplier.ApplyAsync(_dataSource, Scripts, cancellationToken);
     }
 

@@ -1,5 +1,7 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace Ledger.Api.Hosting;
 
@@ -60,4 +62,26 @@ public static class Problems
         Detail = error,
         Extensions = { ["error"] = error },
     };
+}
+
+/// <summary>
+/// Writes a problem as application/problem+json whatever the request's Accept header says. The
+/// framework's writer declines a client that does not accept JSON, and the status code pages
+/// then answered routing's 404/405 in text/plain, without the "error" member (issue 4's
+/// hostile corpus, "Accept: text/html"). It is registered after the framework's writer, so it
+/// only writes the problems that one declines.
+/// </summary>
+public sealed class ProblemJsonWriter : IProblemDetailsWriter
+{
+    public bool CanWrite(ProblemDetailsContext context) => true;
+
+    public ValueTask WriteAsync(ProblemDetailsContext context)
+    {
+        HttpContext http = context.HttpContext;
+        int status = context.ProblemDetails.Status ??= http.Response.StatusCode;
+        context.ProblemDetails.Title ??= ReasonPhrases.GetReasonPhrase(status);
+        Problems.AddErrorMember(context);
+        return new ValueTask(http.Response.WriteAsJsonAsync(context.ProblemDetails,
+            (JsonSerializerOptions?)null, "application/problem+json", http.RequestAborted));
+    }
 }

@@ -40,7 +40,8 @@ public static class WriteRetry
         {
             try
             {
-                return await attempt();
+                return await DatabaseResilience.Pipeline.ExecuteAsync(
+                    async _ => await attempt(), CancellationToken.None);
             }
             catch (ConcurrencyException) when (attemptNumber < Limits.WriteAttemptsMax)
             {
