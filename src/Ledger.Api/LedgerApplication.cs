@@ -21,7 +21,19 @@ public static class LedgerApplication
             options.CustomizeProblemDetails = Problems.AddErrorMember);
         services.AddSingleton<IProblemDetailsWriter, ProblemJsonWriter>();
         services.AddExceptionHandler<ExceptionMapping>();
-        services.AddOpenApi();
+        services.AddOpenApi(options => options.AddSchemaTransformer((schema, context, _) =>
+        {
+            // A Quantity is written by a converter the generator cannot see: in BitGo's answers
+            // it is a JSON integer of exact digits, of any size (ADR 0005).
+            if (context.JsonTypeInfo.Type == typeof(Quantity))
+            {
+                schema.Type = Microsoft.OpenApi.JsonSchemaType.Integer;
+                schema.Properties?.Clear();
+                schema.Required?.Clear();
+                schema.Description = "base units, as exact integer digits of any size";
+            }
+            return Task.CompletedTask;
+        }));
         services.AddSingleton<LedgerDatabase>();
         services.AddHostedService(sp => sp.GetRequiredService<LedgerDatabase>());
         services.AddHostedService<Audit.CheckpointService>();

@@ -1,5 +1,8 @@
 using System.Numerics;
+using Ledger.Api.Auditors;
 using Ledger.Api.Hosting;
+using Ledger.Api.Security;
+using Ledger.EventStore;
 using Ledger.Domain;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -51,22 +54,26 @@ public static class BalanceQueries
     }
 
     /// <summary>
-    /// A client without funds is not an error: it gets 200 with empty maps. asOf and atSeq
-    /// belong to the auditors' as-of path (Auditors/AuditorApi.cs); here they are a 400, never
-    /// silently answered with the present.
+    /// A client without funds is not an error: it gets 200 with empty maps. With asOf or atSeq
+    /// the answer is the past, rebuilt from the log (issue 5), which only an auditor may ask
+    /// for; it is the same computation as GET .../balances/as-of.
     /// </summary>
     public static async Task<Results<Ok<ClientBalances>, ProblemHttpResult>> HandleAsync(
         string clientId, [FromQuery] string? asOf, [FromQuery] string? atSeq,
-        LedgerDatabase database, CancellationToken cancellationToken)
+        LedgerDatabase database, EventTypeRegistry registry, HttpContext http,
+        CancellationToken cancellationToken)
     {
+        if (asOf is not null || atSeq is not null)
+        {
+            return ApiKeyFilter.HasRole(http, ApiRole.Auditor)
+                ? await BalancesAsOfEndpoint.HandleAsync(clientId, new AsOfQuery(asOf, atSeq), database,
+                    registry, http.Response, cancellationToken)
+                : Problems.Create(StatusCodes.Status403Forbidden, "Forbidden",
+                    "authorization: role auditor is required for asOf or atSeq");
+        }
         if (!Guid.TryParseExact(clientId, "D", out Guid id))
         {
             return Problems.Invalid("clientId: must be a UUID (8-4-4-4-12 hex digits)");
-        }
-        if (asOf is not null || atSeq is not null)
-        {
-            return Problems.Invalid($"{(asOf is null ? "atSeq" : "asOf")}: this is the live view; "
-                + "past balances are at GET /api/v1/clients/{clientId}/balances/as-of (auditor)");
         }
         var totals = new SortedDictionary<string, Sums>(StringComparer.Ordinal);
         var connections = new SortedDictionary<string, ConnectionSums>(StringComparer.Ordinal);

@@ -108,6 +108,12 @@ public sealed class ApiKeyRing
 /// </summary>
 public sealed class ApiKeyFilter(ApiKeyRing keys, AuthFailureLimiter limiter) : IEndpointFilter
 {
+    /// <summary>The caller's role, for a handler whose answer depends on it.</summary>
+    public const string RoleItemKey = "ledger.role";
+
+    public static bool HasRole(HttpContext http, ApiRole role) =>
+        http.Items[RoleItemKey] is ApiRole actual && actual >= role;
+
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         HttpContext http = context.HttpContext;
@@ -133,6 +139,7 @@ public sealed class ApiKeyFilter(ApiKeyRing keys, AuthFailureLimiter limiter) : 
                 $"authorization: role {required.ToString().ToLowerInvariant()} is required");
         }
         http.Items[RequestContext.ActorItemKey] = $"{key.Role.ToString().ToLowerInvariant()}:{key.Name}";
+        http.Items[RoleItemKey] = key.Role;
         return await next(context);
     }
 }

@@ -152,18 +152,31 @@ public sealed class BalancesAsOfTests(LedgerApiFixture fixture) : IClassFixture<
     }
 
     [Theory]
-    [InlineData("asOf=2020-01-01T00:00:00Z", "asOf")]
-    [InlineData("atSeq=1", "atSeq")]
-    public async Task The_live_balances_refuse_asOf_and_atSeq_with_400_naming_the_as_of_path(
-        string query, string field)
+    [InlineData("atSeq=1")]
+    [InlineData("asOf=2020-01-01T00:00:00Z")]
+    public async Task Balances_with_asOf_or_atSeq_answer_as_the_as_of_path_for_an_auditor(string query)
+    {
+        string path = $"/api/v1/clients/{Guid.NewGuid()}/balances";
+        var auditor = new BitGoClient(fixture.Factory.CreateClient()) { ApiKey = TestCredentials.AuditorApiKey };
+
+        Answer viaQuery = await auditor.GetAsync($"{path}?{query}");
+        Answer viaPath = await auditor.GetAsync($"{path}/as-of?{query}");
+
+        viaQuery.AssertStatus(HttpStatusCode.OK);
+        Assert.Equal(viaPath.Body, viaQuery.Body);
+    }
+
+    [Theory]
+    [InlineData("asOf=2020-01-01T00:00:00Z")]
+    [InlineData("atSeq=1")]
+    public async Task Balances_with_asOf_or_atSeq_are_403_for_a_reader(string query)
     {
         long before = await fixture.CountEventsAsync();
+        var reader = new BitGoClient(fixture.Factory.CreateClient()) { ApiKey = TestCredentials.ReaderApiKey };
 
-        Answer answer = await fixture.BitGo().GetAsync(
-            $"/api/v1/clients/{Guid.NewGuid()}/balances?{query}");
+        Answer answer = await reader.GetAsync($"/api/v1/clients/{Guid.NewGuid()}/balances?{query}");
 
-        answer.AssertProblemNaming(HttpStatusCode.BadRequest, field);
-        Assert.Contains("/balances/as-of", answer.Error, StringComparison.Ordinal);
+        answer.AssertProblem(HttpStatusCode.Forbidden);
         Assert.Equal(before, await fixture.CountEventsAsync());
     }
 
