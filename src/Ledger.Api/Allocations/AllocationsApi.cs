@@ -46,19 +46,6 @@ public static class AllocationsApi
         AllocationDecisions.Release,
         AllocationAnswer.From);
 
-    public static RouteGroupBuilder MapAllocations(this RouteGroupBuilder bitgo)
-    {
-        bitgo.MapPost("/allocations", (HttpContext http, LedgerServices services, CancellationToken ct) =>
-            HoldHandlers.OpenAsync(Flow, http, services, ct));
-        bitgo.MapPut("/allocation/{allocationId}/clear",
-            (string allocationId, HttpContext http, LedgerServices services, CancellationToken ct) =>
-                HoldHandlers.SettleAsync(Flow, Settlement.Clear, allocationId, http, services, ct));
-        bitgo.MapPut("/allocation/{allocationId}/release",
-            (string allocationId, HttpContext http, LedgerServices services, CancellationToken ct) =>
-                HoldHandlers.SettleAsync(Flow, Settlement.Release, allocationId, http, services, ct));
-        bitgo.MapGet("/allocation/{allocationId}",
-            (string allocationId, LedgerServices services, CancellationToken ct) =>
-                HoldHandlers.GetAsync(Flow, allocationId, services, ct));
-        return bitgo;
-    }
+    public static RouteGroupBuilder MapAllocations(this RouteGroupBuilder bitgo) =>
+        bitgo.MapHoldRoutes(Flow, "allocations");
 }

@@ -37,9 +37,9 @@ public static class BalancesAsOfEndpoint
         EventTypeRegistry registry, HttpResponse response, CancellationToken cancellationToken)
     {
         var parameters = new AuditParameters();
-        if (!Guid.TryParseExact(clientId, "D", out Guid id))
+        if (!Ids.TryParse(clientId, out Guid id))
         {
-            parameters.Fail("clientId", "must be a UUID (8-4-4-4-12 hex digits)");
+            parameters.Fail("clientId", Ids.UuidRule);
         }
         DateTimeOffset? asOf = parameters.Instant("asOf", query.AsOf);
         long? atSeq = parameters.Seq("atSeq", query.AtSeq);

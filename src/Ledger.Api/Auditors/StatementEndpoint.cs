@@ -124,9 +124,9 @@ public static class StatementEndpoint
     private static StatementPeriod? Validate(AuditParameters parameters, string clientId,
         StatementQuery query)
     {
-        if (!Guid.TryParseExact(clientId, "D", out Guid id))
+        if (!Ids.TryParse(clientId, out Guid id))
         {
-            parameters.Fail("clientId", "must be a UUID (8-4-4-4-12 hex digits)");
+            parameters.Fail("clientId", Ids.UuidRule);
         }
         DateTimeOffset? from = parameters.Instant("from", query.From);
         DateTimeOffset? to = parameters.Instant("to", query.To);

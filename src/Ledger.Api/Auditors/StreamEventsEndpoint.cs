@@ -61,9 +61,9 @@ public static class StreamEventsEndpoint
     public static async Task<Results<Ok<AuditedStream>, ProblemHttpResult>> HandleAsync(
         string streamId, LedgerDatabase database, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParseExact(streamId, "D", out Guid id))
+        if (!Ids.TryParse(streamId, out Guid id))
         {
-            return Problems.Invalid("streamId: must be a UUID (8-4-4-4-12 hex digits)");
+            return Problems.Invalid("streamId: " + Ids.UuidRule);
         }
         await using NpgsqlCommand command = database.DataSource.CreateCommand(SelectSql);
         command.Parameters.Add(new NpgsqlParameter { Value = id });

@@ -71,9 +71,9 @@ public static class BalanceQueries
                 : Problems.Create(StatusCodes.Status403Forbidden, "Forbidden",
                     "authorization: role auditor is required for asOf or atSeq");
         }
-        if (!Guid.TryParseExact(clientId, "D", out Guid id))
+        if (!Ids.TryParse(clientId, out Guid id))
         {
-            return Problems.Invalid("clientId: must be a UUID (8-4-4-4-12 hex digits)");
+            return Problems.Invalid("clientId: " + Ids.UuidRule);
         }
         var totals = new SortedDictionary<string, Sums>(StringComparer.Ordinal);
         var connections = new SortedDictionary<string, ConnectionSums>(StringComparer.Ordinal);

@@ -22,9 +22,9 @@ public static class DeactivateConnectionEndpoint
     public static async Task<Results<Ok<ConnectionView>, ProblemHttpResult>> HandleAsync(
         string connectionId, HttpContext http, LedgerServices services, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParseExact(connectionId, "D", out Guid id))
+        if (!Ids.TryParse(connectionId, out Guid id))
         {
-            return Problems.Invalid("connectionId: must be a UUID (8-4-4-4-12 hex digits)");
+            return Problems.Invalid("connectionId: " + Ids.UuidRule);
         }
         var (root, _, problem) = await JsonBody.ReadAsync(http.Request, cancellationToken);
         if (problem is not null)

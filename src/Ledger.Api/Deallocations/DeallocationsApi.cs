@@ -45,19 +45,6 @@ public static class DeallocationsApi
         DeallocationDecisions.Release,
         DeallocationAnswer.From);
 
-    public static RouteGroupBuilder MapDeallocations(this RouteGroupBuilder bitgo)
-    {
-        bitgo.MapPost("/deallocations", (HttpContext http, LedgerServices services, CancellationToken ct) =>
-            HoldHandlers.OpenAsync(Flow, http, services, ct));
-        bitgo.MapPut("/deallocation/{deallocationId}/clear",
-            (string deallocationId, HttpContext http, LedgerServices services, CancellationToken ct) =>
-                HoldHandlers.SettleAsync(Flow, Settlement.Clear, deallocationId, http, services, ct));
-        bitgo.MapPut("/deallocation/{deallocationId}/release",
-            (string deallocationId, HttpContext http, LedgerServices services, CancellationToken ct) =>
-                HoldHandlers.SettleAsync(Flow, Settlement.Release, deallocationId, http, services, ct));
-        bitgo.MapGet("/deallocation/{deallocationId}",
-            (string deallocationId, LedgerServices services, CancellationToken ct) =>
-                HoldHandlers.GetAsync(Flow, deallocationId, services, ct));
-        return bitgo;
-    }
+    public static RouteGroupBuilder MapDeallocations(this RouteGroupBuilder bitgo) =>
+        bitgo.MapHoldRoutes(Flow, "deallocations");
 }

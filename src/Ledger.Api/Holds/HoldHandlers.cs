@@ -40,9 +40,9 @@ public static class HoldHandlers
         HoldFlow<TAnswer> flow, Settlement settlement, string id, HttpContext http,
         LedgerServices services, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParseExact(id, "D", out Guid holdId))
+        if (!Ids.TryParse(id, out Guid holdId))
         {
-            return Problems.Invalid($"{flow.IdField}: must be a UUID (8-4-4-4-12 hex digits)");
+            return Problems.Invalid($"{flow.IdField}: " + Ids.UuidRule);
         }
         EventMetadata metadata = RequestContext.Metadata(http);
         return await WriteRetry.RunAsync(
@@ -52,9 +52,9 @@ public static class HoldHandlers
     public static async Task<Results<Ok<TAnswer>, ProblemHttpResult>> GetAsync<TAnswer>(
         HoldFlow<TAnswer> flow, string id, LedgerServices services, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParseExact(id, "D", out Guid holdId))
+        if (!Ids.TryParse(id, out Guid holdId))
         {
-            return Problems.Invalid($"{flow.IdField}: must be a UUID (8-4-4-4-12 hex digits)");
+            return Problems.Invalid($"{flow.IdField}: " + Ids.UuidRule);
         }
         EventStream? stream = await services.Store.FetchStreamAsync(holdId, cancellationToken: cancellationToken);
         if (stream is null || stream.Type != flow.StreamType)

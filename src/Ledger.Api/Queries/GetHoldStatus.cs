@@ -20,9 +20,9 @@ public static class GetHoldStatusEndpoint
     public static async Task<Results<Ok<HoldStatusView>, ProblemHttpResult>> HandleAsync(
         HoldKind kind, string id, LedgerDatabase database, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParseExact(id, "D", out Guid holdId))
+        if (!Ids.TryParse(id, out Guid holdId))
         {
-            return Problems.Invalid($"{kind.IdField}: must be a UUID (8-4-4-4-12 hex digits)");
+            return Problems.Invalid($"{kind.IdField}: " + Ids.UuidRule);
         }
         await using NpgsqlCommand command = database.DataSource.CreateCommand(ByIdSql);
         command.Parameters.Add(new NpgsqlParameter { Value = holdId });

@@ -24,9 +24,9 @@ public sealed class QueryReader
         {
             return null;
         }
-        if (!Guid.TryParseExact(text, "D", out Guid id))
+        if (!Ids.TryParse(text, out Guid id))
         {
-            Fail(name, "must be a UUID (8-4-4-4-12 hex digits)");
+            Fail(name, Ids.UuidRule);
             return null;
         }
         return id;

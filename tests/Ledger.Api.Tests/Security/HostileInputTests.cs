@@ -47,8 +47,7 @@ public sealed class HostileInputTests(HostileInputHost host) : IClassFixture<Hos
 
     /// <summary>
     /// The corpus's base bodies are valid, so each hostile case is refused for its one hostile
-    /// part; and fields BitGo may add later are ignored, never refused (ADR: strict body, open
-    /// schema).
+    /// part; and fields BitGo may add later are ignored, never refused (JsonBody).
     /// </summary>
     [Theory]
     [MemberData(nameof(BodyEndpoints))]

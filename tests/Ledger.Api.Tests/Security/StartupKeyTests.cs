@@ -142,8 +142,21 @@ public sealed partial class StartupKeyTests
             start.Environment["ConnectionStrings__Ledger"] = connectionString;
             var host = new ChildHost(
                 Process.Start(start) ?? throw new InvalidOperationException("no process"));
-            await host.WaitUntilListeningAsync();
-            return host;
+            bool started = false;
+            try
+            {
+                await host.WaitUntilListeningAsync();
+                started = true;
+                return host;
+            }
+            finally
+            {
+                if (!started)
+                {
+                    // A host that never listened is stopped here; the caller never gets it.
+                    await host.DisposeAsync();
+                }
+            }
         }
 
         public async ValueTask DisposeAsync()

@@ -1,0 +1,30 @@
+using Ledger.Api.Hosting;
+using Ledger.Domain.Holds;
+
+namespace Ledger.Api.Holds;
+
+/// <summary>
+/// The four BitGo routes of a hold kind, mapped once for both kinds: POST /{plural},
+/// PUT /{singular}/{id}/clear and /release, GET /{singular}/{id}. The route parameter carries
+/// the contract's name (deallocationId, allocationId), so the OpenAPI document shows it.
+/// </summary>
+public static class HoldRoutes
+{
+    public static RouteGroupBuilder MapHoldRoutes<TAnswer>(this RouteGroupBuilder bitgo,
+        HoldFlow<TAnswer> flow, string plural)
+    {
+        string item = $"/{flow.StreamType}/{{{flow.IdField}}}";
+        bitgo.MapPost($"/{plural}", (HttpContext http, LedgerServices services, CancellationToken ct) =>
+            HoldHandlers.OpenAsync(flow, http, services, ct));
+        bitgo.MapPut($"{item}/clear", (HttpContext http, LedgerServices services, CancellationToken ct) =>
+            HoldHandlers.SettleAsync(flow, Settlement.Clear, Id(flow, http), http, services, ct));
+        bitgo.MapPut($"{item}/release", (HttpContext http, LedgerServices services, CancellationToken ct) =>
+            HoldHandlers.SettleAsync(flow, Settlement.Release, Id(flow, http), http, services, ct));
+        bitgo.MapGet(item, (HttpContext http, LedgerServices services, CancellationToken ct) =>
+            HoldHandlers.GetAsync(flow, Id(flow, http), services, ct));
+        return bitgo;
+    }
+
+    private static string Id<TAnswer>(HoldFlow<TAnswer> flow, HttpContext http) =>
+        http.Request.RouteValues[flow.IdField] as string ?? "";
+}
