@@ -15,6 +15,22 @@ namespace Ledger.Api;
 
 public static class LedgerApplication
 {
+    /// <summary>
+    /// The ledger's whole host on a builder: services, request limits and the pipeline. The
+    /// service (Program.cs) and the simulator's in-process ledger both start from here, so the
+    /// two cannot drift apart.
+    /// </summary>
+    public static WebApplication BuildLedger(this WebApplicationBuilder builder)
+    {
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = Limits.BodyBytesMax);
+        builder.Services.AddLedger(builder.Configuration);
+        WebApplication app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapLedger();
+        return app;
+    }
+
     public static IServiceCollection AddLedger(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddProblemDetails(options =>

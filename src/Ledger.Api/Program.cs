@@ -1,6 +1,5 @@
 using Ledger.Api;
 using Ledger.Api.Cli;
-using Ledger.Api.Hosting;
 
 if (LedgerCli.Handles(args))
 {
@@ -13,13 +12,8 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]))
     // The documented default; ASPNETCORE_URLS or --urls override it.
     builder.WebHost.UseUrls("http://127.0.0.1:5080");
 }
-builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = Limits.BodyBytesMax);
-builder.Services.AddLedger(builder.Configuration);
 
-WebApplication app = builder.Build();
-app.UseExceptionHandler();
-app.UseStatusCodePages();
-app.MapLedger();
+WebApplication app = builder.BuildLedger();
 await app.RunAsync();
 return 0;
 

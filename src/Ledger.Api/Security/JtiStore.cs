@@ -43,7 +43,7 @@ public sealed class JtiPruner(JtiStore store, ILogger<JtiPruner> logger) : Backg
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Interval);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        while (await NextTickAsync(timer, stoppingToken))
         {
             try
             {
@@ -54,6 +54,19 @@ public sealed class JtiPruner(JtiStore store, ILogger<JtiPruner> logger) : Backg
             {
                 logger.LogWarning(e, "Pruning expired jtis failed; retrying in {Interval}", Interval);
             }
+        }
+    }
+
+    /// <summary>False once the host stops: stopping is how the loop ends, not a failure.</summary>
+    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return false;
         }
     }
 }
