@@ -15,6 +15,8 @@ internal sealed class ClusterControl(
     PostgresCommandRunner runner)
 {
     public const string SuperuserName = "ledger";
+    public const string FastShutdownMode = "fast";
+    public const string ImmediateShutdownMode = "immediate";
     private const int InitDbTimeoutSeconds = 120;
     private const int StatusTimeoutSeconds = 10;
     private const int StopTimeoutSeconds = 30;
@@ -107,8 +109,19 @@ internal sealed class ClusterControl(
     }
 
     /// <summary>Stops the server if it runs; a server already gone is not an error.</summary>
-    public async Task StopServerAsync(CancellationToken cancellationToken)
+    public Task StopServerAsync(CancellationToken cancellationToken) =>
+        StopServerAsync(FastShutdownMode, cancellationToken);
+
+    /// <summary>
+    /// pg_ctl stop in the given mode: "fast" rolls back and checkpoints; "immediate" is a crash
+    /// as far as the data is concerned, and the next start runs WAL recovery.
+    /// </summary>
+    public async Task StopServerAsync(string mode, CancellationToken cancellationToken)
     {
+        if (mode is not (FastShutdownMode or ImmediateShutdownMode))
+        {
+            throw new ArgumentOutOfRangeException(nameof(mode), mode, "fast or immediate");
+        }
         if (!layout.IsInitialized || !await IsRunningAsync(cancellationToken))
         {
             return;
@@ -117,7 +130,7 @@ internal sealed class ClusterControl(
             binaries.PgCtl,
             [
                 "stop", "-D", layout.DataDirectory,
-                "-m", "fast", "-w", "-t", Text(StopTimeoutSeconds),
+                "-m", mode, "-w", "-t", Text(StopTimeoutSeconds),
             ],
             layout.RootDirectory,
             StopTimeoutSeconds + PgCtlGraceSeconds,
@@ -126,6 +139,27 @@ internal sealed class ClusterControl(
         {
             throw new InvalidOperationException(
                 $"pg_ctl stop failed for {layout.DataDirectory}: {result.Output}\n{LogTailText()}");
+        }
+    }
+
+    /// <summary>
+    /// Starts a stopped server on the port it had, so that clients holding its connection
+    /// string reach it again (the fault-injection harness restarts PostgreSQL under a running
+    /// service). A server that already runs is left alone.
+    /// </summary>
+    public async Task StartServerOnPortAsync(int port, CancellationToken cancellationToken)
+    {
+        if (await IsRunningAsync(cancellationToken))
+        {
+            return;
+        }
+        await RemovePidFileOfZombiePostmasterAsync(cancellationToken);
+        var result = await RunPgCtlStartAsync(port, cancellationToken);
+        if (!result.Succeeded)
+        {
+            throw new LocalPostgresUnavailableException(
+                $"pg_ctl start on port {port} failed for {layout.DataDirectory}: {result.Output}\n"
+                + LogTailText());
         }
     }
 

@@ -13,9 +13,16 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
     private const string Host = "127.0.0.1";
     private const string AdminDatabaseName = "postgres";
     private const int StartTimeoutSecondsMax = 600;
+    // Linux's signal numbers on x86-64 and arm64, the platforms this library runs PostgreSQL on.
+    private const int SignalContinue = 18;
+    private const int SignalStop = 19;
+    // Each pass stops the processes found; a backend forked before the postmaster stopped is
+    // found by the next pass, and a stopped postmaster forks no more.
+    private const int SuspendPassesMax = 10;
 
     private readonly ClusterControl control;
     private readonly bool throwaway;
+    private readonly int startTimeoutSeconds;
     private readonly Lock stopLock = new();
     private Task? stopTask;
 
@@ -24,6 +31,7 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
     {
         this.control = control;
         throwaway = options.Throwaway;
+        startTimeoutSeconds = options.StartTimeoutSeconds;
         Port = server.Port;
         StartedByThisProcess = server.StartedByThisProcess;
         DataDirectory = control.Layout.DataDirectory;
@@ -81,6 +89,60 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => new(StopAsync());
+
+    /// <summary>
+    /// A crash as far as the data is concerned (pg_ctl stop -m immediate: no checkpoint, WAL
+    /// recovery on the next start). For fault injection; <see cref="RestartAsync"/> brings the
+    /// server back.
+    /// </summary>
+    public Task StopImmediatelyAsync(CancellationToken cancellationToken = default) =>
+        control.StopServerAsync(ClusterControl.ImmediateShutdownMode, cancellationToken);
+
+    /// <summary>
+    /// Starts the server again after a stop, on the same port, so that connection strings
+    /// already handed out still reach it; returns once it accepts logins.
+    /// </summary>
+    public async Task RestartAsync(CancellationToken cancellationToken = default)
+    {
+        await control.StartServerOnPortAsync(Port, cancellationToken);
+        await ServerSetup.WaitUntilAcceptingConnectionsAsync(
+            AdminConnectionString, startTimeoutSeconds, control.Layout.LogTail, cancellationToken);
+    }
+
+    /// <summary>
+    /// Stalls the whole server, postmaster and every backend, with SIGSTOP: connections stay
+    /// open and nothing answers, as on a frozen host. For fault injection; returns how many
+    /// processes were stopped. <see cref="Resume"/> undoes it.
+    /// </summary>
+    public int Suspend()
+    {
+        var stopped = new HashSet<int>();
+        var postmaster = control.Layout.TryReadPostmasterPid();
+        if (postmaster is not null && ProcessTable.WorksIn(postmaster.Value, DataDirectory)
+            && ProcessTable.Signal(postmaster.Value, SignalStop))
+        {
+            stopped.Add(postmaster.Value);
+        }
+        for (var pass = 0; pass < SuspendPassesMax; pass++)
+        {
+            var found = ProcessTable.WorkingIn(DataDirectory).Where(pid => !stopped.Contains(pid))
+                .ToList();
+            if (found.Count == 0)
+            {
+                break;
+            }
+            foreach (var pid in found)
+            {
+                ProcessTable.Signal(pid, SignalStop);
+                stopped.Add(pid);
+            }
+        }
+        return stopped.Count;
+    }
+
+    /// <summary>SIGCONT to every process of the server; returns how many were signalled.</summary>
+    public int Resume() =>
+        ProcessTable.WorkingIn(DataDirectory).Count(pid => ProcessTable.Signal(pid, SignalContinue));
 
     [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$")]
     private static partial Regex DatabaseNamePattern();
@@ -145,6 +207,8 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
     private async Task StopOnceAsync(CancellationToken cancellationToken)
     {
         AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
+        // A suspended server would ignore pg_ctl stop until its timeout.
+        Resume();
         // A restart may reuse this port; pooled connections to the old server would then fail.
         await using (var application = new NpgsqlConnection(ConnectionString))
         await using (var admin = new NpgsqlConnection(AdminConnectionString))
@@ -178,6 +242,7 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
         }
         try
         {
+            Resume();
             control.QuitImmediately();
             control.DeleteRootDirectory();
         }

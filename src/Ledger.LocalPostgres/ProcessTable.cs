@@ -56,7 +56,10 @@ internal static class ProcessTable
     /// While any backend of a dead postmaster is alive, a new postmaster must not start on the
     /// same files.
     /// </summary>
-    public static bool AnyWorksIn(string directory)
+    public static bool AnyWorksIn(string directory) => WorkingIn(directory).Any();
+
+    /// <summary>The pids of the processes whose working directory is the given directory.</summary>
+    public static IEnumerable<int> WorkingIn(string directory)
     {
         var scanned = 0;
         foreach (var entry in Directory.EnumerateDirectories(ProcDirectory))
@@ -67,13 +70,19 @@ internal static class ProcessTable
                 throw new InvalidOperationException($"{ProcDirectory} lists too many entries.");
             }
             var isProcess = int.TryParse(Path.GetFileName(entry), NumberStyles.None,
-                CultureInfo.InvariantCulture, out _);
+                CultureInfo.InvariantCulture, out var pid);
             if (isProcess && WorkingDirectory(entry) == directory)
             {
-                return true;
+                yield return pid;
             }
         }
-        return false;
+    }
+
+    /// <summary>Sends a signal; false when the process is already gone (or not ours).</summary>
+    public static bool Signal(int pid, int signal)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pid);
+        return Kill(pid, signal) == 0;
     }
 
     /// <summary>SIGQUIT asks a postmaster for an immediate shutdown, with no checkpoint.</summary>

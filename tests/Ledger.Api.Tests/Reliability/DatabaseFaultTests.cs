@@ -1,0 +1,219 @@
+using System.Diagnostics;
+using System.Net;
+using Ledger.Api.Hosting;
+using Ledger.Api.Tests.Support;
+
+namespace Ledger.Api.Tests.Reliability;
+
+/// <summary>
+/// Issue 7, "behaviour of the API under faults", against a database the test controls: while it
+/// is down or stalled, requests fail fast with 503 and "retriable": true and readiness says not
+/// ready; service resumes within 5 s of its return without a restart; and a write whose commit
+/// happened but whose answer was lost answers on retry as the first attempt would have.
+/// </summary>
+public sealed class DatabaseFaultTests(ProxiedApiFixture fixture) : IClassFixture<ProxiedApiFixture>
+{
+    private const string Currency = "btc";
+
+    /// <summary>Refused connections and Polly's two short retries: well under a second.</summary>
+    private const int DownAnswerMillisecondsMax = 3_000;
+
+    /// <summary>
+    /// On a stalled server: the command timeout, then Npgsql's cancel request, which waits the
+    /// connect timeout (twice: its SSL probe, then the request).
+    /// </summary>
+    private const int StallAnswerMillisecondsMax = (DatabaseResilience.CommandTimeoutSeconds
+        + 2 * DatabaseResilience.ConnectTimeoutSeconds + 3) * 1_000;
+
+    private const int ResumeMillisecondsMax = 5_000;
+    private const int ReadyMarginMilliseconds = 1_000;
+    private const int PollMilliseconds = 50;
+
+    [Fact]
+    public async Task Write_while_the_database_is_down_is_a_fast_503_retriable_and_appends_nothing()
+    {
+        BitGoClient bitgo = fixture.BitGo();
+        TestConnection c = await bitgo.ConnectAsync();
+        long eventsBefore = await fixture.CountEventsAsync();
+        Guid id = Guid.NewGuid();
+        Answer answer;
+        var elapsed = Stopwatch.StartNew();
+        fixture.Proxy.Down();
+        try
+        {
+            answer = await bitgo.PostAsync(HoldKind.Allocation.OpenPath,
+                HoldKind.Allocation.Body(id, c, Currency, "5"));
+            elapsed.Stop();
+        }
+        finally
+        {
+            fixture.Proxy.Up();
+        }
+
+        AssertRetriable503(answer);
+        Assert.True(elapsed.ElapsedMilliseconds < DownAnswerMillisecondsMax,
+            $"{elapsed.ElapsedMilliseconds} ms");
+        Assert.Equal(eventsBefore, await fixture.CountEventsAsync());
+        Assert.Equal(0L, await fixture.ScalarAsync<long>(
+            "SELECT count(*) FROM ledger.streams WHERE id = $1", id));
+    }
+
+    [Fact]
+    public async Task Readiness_is_503_while_the_database_is_down_and_200_within_5_s_of_its_return()
+    {
+        BitGoClient bitgo = fixture.BitGo();
+        TestConnection c = await bitgo.ConnectAsync();
+        Answer whileDown;
+        fixture.Proxy.Down();
+        try
+        {
+            whileDown = await bitgo.GetAsync("/health/ready");
+        }
+        finally
+        {
+            fixture.Proxy.Up();
+        }
+        var sinceReturn = Stopwatch.StartNew();
+        long readyMilliseconds = await MillisecondsUntilReadyAsync(bitgo, sinceReturn);
+        Answer write = await bitgo.PostAsync(HoldKind.Allocation.OpenPath,
+            HoldKind.Allocation.Body(Guid.NewGuid(), c, Currency, "5"));
+
+        whileDown.AssertProblem(HttpStatusCode.ServiceUnavailable);
+        Assert.True(readyMilliseconds <= ResumeMillisecondsMax,
+            $"ready after {readyMilliseconds} ms");
+        write.AssertStatus(HttpStatusCode.OK);
+        Assert.True(sinceReturn.ElapsedMilliseconds <= ResumeMillisecondsMax,
+            $"{sinceReturn.ElapsedMilliseconds} ms");
+    }
+
+    [Fact]
+    public async Task Write_during_a_stall_is_a_503_retriable_not_a_hang_and_appends_nothing()
+    {
+        BitGoClient bitgo = fixture.BitGo();
+        TestConnection c = await bitgo.ConnectAsync();
+        long eventsBefore = await fixture.CountEventsAsync();
+        Guid id = Guid.NewGuid();
+        Answer answer;
+        var elapsed = Stopwatch.StartNew();
+        fixture.Proxy.Stall();
+        try
+        {
+            answer = await bitgo.PostAsync(HoldKind.Allocation.OpenPath,
+                HoldKind.Allocation.Body(id, c, Currency, "5"));
+            elapsed.Stop();
+        }
+        finally
+        {
+            fixture.Proxy.Resume();
+        }
+
+        AssertRetriable503(answer);
+        Assert.True(elapsed.ElapsedMilliseconds < StallAnswerMillisecondsMax,
+            $"{elapsed.ElapsedMilliseconds} ms");
+        Assert.Equal(eventsBefore, await fixture.CountEventsAsync());
+    }
+
+    [Fact]
+    public async Task Readiness_answers_503_within_its_timeout_while_the_database_stalls()
+    {
+        BitGoClient bitgo = fixture.BitGo();
+        Answer answer;
+        var elapsed = Stopwatch.StartNew();
+        fixture.Proxy.Stall();
+        try
+        {
+            answer = await bitgo.GetAsync("/health/ready");
+            elapsed.Stop();
+        }
+        finally
+        {
+            fixture.Proxy.Resume();
+        }
+
+        answer.AssertProblem(HttpStatusCode.ServiceUnavailable);
+        Assert.True(
+            elapsed.ElapsedMilliseconds < Health.ReadyTimeoutMilliseconds + ReadyMarginMilliseconds,
+            $"{elapsed.ElapsedMilliseconds} ms");
+    }
+
+    /// <summary>
+    /// The crash came after the commit: the server committed, the answer never reached the API,
+    /// which answered 503. BitGo's retry finds the commit and answers it; so does every later one.
+    /// </summary>
+    [Fact]
+    public async Task Retry_after_a_lost_commit_answer_answers_as_the_first_attempt_would_have()
+    {
+        BitGoClient bitgo = fixture.BitGo();
+        TestConnection c = await bitgo.ConnectAsync();
+        await bitgo.FundAsync(c, Currency, "100");
+        Guid id = Guid.NewGuid();
+        string body = HoldKind.Deallocation.Body(id, c, Currency, "30").ToJsonString();
+
+        fixture.Proxy.OnNextCommit(DatabaseProxy.AfterCommit.LoseAnswers);
+        Answer first = await bitgo.PostAsync(HoldKind.Deallocation.OpenPath, body);
+        Answer retry = await bitgo.PostAsync(HoldKind.Deallocation.OpenPath, body);
+        Answer again = await bitgo.PostAsync(HoldKind.Deallocation.OpenPath, body);
+
+        AssertRetriable503(first);
+        retry.AssertStatus(HttpStatusCode.OK);
+        Assert.Null(retry.RejectionReason());
+        Assert.False(string.IsNullOrEmpty(retry.Text("partnerDeallocationId")), retry.Body);
+        Assert.Equal(retry.Body, again.Body);
+        Assert.Equal("deallocation_requested,deallocation_reserved", await StreamAsync(id));
+        Assert.Equal("70/30/0", await BalanceAsync(c));
+    }
+
+    /// <summary>
+    /// The connection broke after the commit: a transient error, so the write is tried again
+    /// inside the same request. The new attempt reads its own stream and answers as a repeat.
+    /// </summary>
+    [Fact]
+    public async Task Clear_cut_off_after_its_commit_answers_200_once_within_the_request()
+    {
+        BitGoClient bitgo = fixture.BitGo();
+        TestConnection c = await bitgo.ConnectAsync();
+        await bitgo.FundAsync(c, Currency, "100");
+        Guid id = Guid.NewGuid();
+        (await bitgo.DeallocateAsync(id, c, Currency, "30")).AssertStatus(HttpStatusCode.OK);
+        string path = HoldKind.Deallocation.SettlePath(id, "clear");
+
+        fixture.Proxy.OnNextCommit(DatabaseProxy.AfterCommit.Reset);
+        Answer first = await bitgo.PutAsync(path);
+        Answer retry = await bitgo.PutAsync(path);
+
+        first.AssertStatus(HttpStatusCode.OK);
+        Assert.Equal(first.Body, retry.Body);
+        Assert.Equal("deallocation_requested,deallocation_reserved,deallocation_cleared",
+            await StreamAsync(id));
+        Assert.Equal("70/0/0", await BalanceAsync(c));
+    }
+
+    private static void AssertRetriable503(Answer answer)
+    {
+        answer.AssertProblem(HttpStatusCode.ServiceUnavailable);
+        Assert.True(answer.Json["retriable"]?.GetValue<bool>(), answer.Body);
+    }
+
+    private static async Task<long> MillisecondsUntilReadyAsync(BitGoClient bitgo, Stopwatch since)
+    {
+        while ((await bitgo.GetAsync("/health/ready")).Status != HttpStatusCode.OK)
+        {
+            if (since.ElapsedMilliseconds > 4 * ResumeMillisecondsMax)
+            {
+                break;
+            }
+            await Task.Delay(PollMilliseconds);
+        }
+        return since.ElapsedMilliseconds;
+    }
+
+    private async Task<string?> StreamAsync(Guid id) => await fixture.ScalarAsync<string>("""
+        SELECT string_agg(type, ',' ORDER BY version) FROM ledger.events WHERE stream_id = $1
+        """, id);
+
+    private async Task<string?> BalanceAsync(TestConnection c) =>
+        await fixture.ScalarAsync<string>("""
+        SELECT available::text || '/' || reserved::text || '/' || pending_credit::text
+        FROM ledger.balances WHERE connection_id = $1 AND currency = $2
+        """, c.ConnectionId, Currency);
+}
