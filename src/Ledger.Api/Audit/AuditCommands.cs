@@ -42,10 +42,12 @@ public static class AuditCommands
     public static Command Audit(CliContext context)
     {
         var verify = new Command("verify",
-            "Replay every event; check every hash, stream, view and checkpoint; exit 1 on any discrepancy");
+            "Replay every event; check every hash, stream, view and checkpoint; "
+            + "exit 1 on any discrepancy");
         verify.SetAction((_, cancellationToken) => RunAsync(context, async (database, ct) =>
         {
-            AuditResult result = await new AuditVerifier(database.DataSource, LedgerEvents.CreateRegistry(),
+            AuditResult result =
+                await new AuditVerifier(database.DataSource, LedgerEvents.CreateRegistry(),
                 context.Output, context.Error).VerifyAsync(ct);
             return result.Clean ? ExitCodes.Ok : ExitCodes.Discrepancies;
         }, cancellationToken));
@@ -56,11 +58,15 @@ public static class AuditCommands
                 .WriteAsync(onlyIfNew: false, ct);
             context.Output.WriteLine(written is null
                 ? "no checkpoint: the log is empty"
-                : $"checkpoint {written.Id} at seq {written.AtSeq}: {written.StreamCount:N0} streams, "
-                    + $"{written.EventCount:N0} events, digest {Convert.ToHexStringLower(written.Digest)}");
+                : $"checkpoint {written.Id} at seq {written.AtSeq}: "
+                    + $"{written.StreamCount:N0} streams, {written.EventCount:N0} events, "
+                    + $"digest {Convert.ToHexStringLower(written.Digest)}");
             return ExitCodes.Ok;
         }, cancellationToken));
-        return new Command("audit", "Tamper evidence: verify the log, write checkpoints") { verify, checkpoint };
+        return new Command("audit", "Tamper evidence: verify the log, write checkpoints")
+        {
+            verify, checkpoint,
+        };
     }
 
     public static Command Projections(CliContext context)
@@ -79,12 +85,24 @@ public static class AuditCommands
 
     public static Command Export(CliContext context)
     {
-        var from = new Option<string>("--from") { Description = "First instant, RFC 3339 (inclusive)", Required = true };
-        var to = new Option<string>("--to") { Description = "Last instant, RFC 3339 (exclusive)", Required = true };
+        var from = new Option<string>("--from")
+        {
+            Description = "First instant, RFC 3339 (inclusive)", Required = true,
+        };
+        var to = new Option<string>("--to")
+        {
+            Description = "Last instant, RFC 3339 (exclusive)", Required = true,
+        };
         var client = new Option<Guid?>("--client") { Description = "Only this client's streams" };
-        var format = new Option<string>("--format") { Description = "ndjson or csv", Required = true };
+        var format = new Option<string>("--format")
+        {
+            Description = "ndjson or csv", Required = true,
+        };
         format.AcceptOnlyFromAmong("ndjson", "csv");
-        var output = new Option<FileInfo?>("--output") { Description = "A file to write; stdout without it" };
+        var output = new Option<FileInfo?>("--output")
+        {
+            Description = "A file to write; stdout without it",
+        };
         var export = new Command("export", "Stream events with their hashes, in seq order")
         {
             from, to, client, format, output,
@@ -96,13 +114,16 @@ public static class AuditCommands
                 || toInstant <= fromInstant)
             {
                 context.Error.WriteLine(
-                    "error: --from and --to must be RFC 3339 instants with an offset, --from before --to");
+                    "error: --from and --to must be RFC 3339 instants with an offset, "
+                    + "--from before --to");
                 return Task.FromResult(ExitCodes.Error);
             }
             var request = new ExportRequest(fromInstant, toInstant, parse.GetValue(client),
                 parse.GetValue(format) == "csv" ? ExportFormat.Csv : ExportFormat.Ndjson);
-            return RunAsync(context, (database, ct) =>
-                ExportAsync(context, database, request, parse.GetValue(output), ct), cancellationToken);
+            FileInfo? file = parse.GetValue(output);
+            return RunAsync(context,
+                (database, ct) => ExportAsync(context, database, request, file, ct),
+                cancellationToken);
         });
         return export;
     }
@@ -114,7 +135,8 @@ public static class AuditCommands
             ? context.OpenStandardOutput()
             : new FileStream(file.FullName, FileMode.Create, FileAccess.Write, FileShare.None);
         await using var buffered = new BufferedStream(target, OutputBufferBytes);
-        long events = await new EventExporter(database.DataSource).ExportAsync(request, buffered, cancellationToken);
+        long events = await new EventExporter(database.DataSource)
+            .ExportAsync(request, buffered, cancellationToken);
         context.Error.WriteLine($"export: {events:N0} events");
         return ExitCodes.Ok;
     }
@@ -124,7 +146,8 @@ public static class AuditCommands
     /// 2 with its message on stderr: at the process boundary there is no one left to catch it.
     /// </summary>
     private static async Task<int> RunAsync(CliContext context,
-        Func<CliDatabase, CancellationToken, Task<int>> command, CancellationToken cancellationToken)
+        Func<CliDatabase, CancellationToken, Task<int>> command,
+        CancellationToken cancellationToken)
     {
         try
         {
@@ -134,7 +157,8 @@ public static class AuditCommands
             builder.Logging.ClearProviders();
             builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
             await using WebApplication app = builder.Build();
-            await using CliDatabase database = await CliDatabase.OpenAsync(app.Configuration, app.Logger,
+            await using CliDatabase database =
+                await CliDatabase.OpenAsync(app.Configuration, app.Logger,
                 cancellationToken);
             return await command(database, cancellationToken);
         }

@@ -19,6 +19,7 @@ public sealed record StoredCheckpoint(long Id, long AtSeq, long StreamCount, lon
 /// </para>
 /// </summary>
 internal sealed class ChainVerifier(IReadOnlyList<StoredCheckpoint> checkpoints, DiscrepancyLog log)
+    : IDisposable
 {
     private const string StreamsSql = "SELECT id, type, version FROM ledger.streams";
 
@@ -31,26 +32,26 @@ internal sealed class ChainVerifier(IReadOnlyList<StoredCheckpoint> checkpoints,
 
     public int Streams => _streams.Count;
 
-    public void Check(LoggedEvent e, string? kind)
+    public void Check(LoggedEvent e)
     {
         VerifyCheckpointsBefore(e.Seq);
         if (!_streams.TryGetValue(e.StreamId, out StreamChain? chain))
         {
-            chain = new StreamChain(e.StreamId, kind);
+            chain = new StreamChain(e.StreamId, e.Type);
             _streams.Add(e.StreamId, chain);
         }
         if (e.Version != chain.LastVersion + 1)
         {
-            log.Add(Discrepancy.OfEvent(e.StreamId, e.Version, "version", $"{chain.LastVersion + 1}",
-                $"{e.Version}"));
+            log.Add(Discrepancy.OfEvent(e.StreamId, e.Version, "version",
+                $"{chain.LastVersion + 1}", $"{e.Version}"));
         }
         ReadOnlySpan<byte> previous = chain.LastVersion == 0 ? EventHash.Genesis : chain.Expected;
-        _hasher.Compute(previous, e.StreamId, e.Version, e.Type, e.Data, e.Metadata!, e.RecordedAt,
+        _hasher.Compute(previous, e.StreamId, e.Version, e.Type, e.Data, e.Metadata, e.RecordedAt,
             _computed);
         if (!_computed.AsSpan().SequenceEqual(e.Hash))
         {
-            log.Add(Discrepancy.OfEvent(e.StreamId, e.Version, "hash", Convert.ToHexStringLower(_computed),
-                Convert.ToHexStringLower(e.Hash!)));
+            log.Add(Discrepancy.OfEvent(e.StreamId, e.Version, "hash",
+                Convert.ToHexStringLower(_computed), Convert.ToHexStringLower(e.Hash!)));
         }
         _computed.CopyTo(chain.Expected, 0);
         chain.LastVersion = e.Version;
@@ -63,11 +64,26 @@ internal sealed class ChainVerifier(IReadOnlyList<StoredCheckpoint> checkpoints,
         Events++;
     }
 
-    /// <summary>Checkpoints at or beyond the log's end are checked against the whole log.</summary>
-    public void Finish() => VerifyCheckpointsBefore(long.MaxValue);
+    public void Dispose() => _hasher.Dispose();
 
-    /// <summary>Each stream row must match its events: type, and version = number of events.</summary>
-    public async Task CompareStreamRowsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    /// <summary>
+    /// Checks the checkpoints at or beyond the log's end against the whole log, and names each
+    /// stream's type after its first event's, through the types the decoder resolved.
+    /// </summary>
+    public void Finish(EventDecoder decoder)
+    {
+        VerifyCheckpointsBefore(long.MaxValue);
+        foreach (StreamChain chain in _streams.Values)
+        {
+            chain.Kind = decoder.TypeOf(chain.FirstType) is { } type ? StreamKinds.Of(type) : null;
+        }
+    }
+
+    /// <summary>
+    /// Each stream row must match its events: type, and version = number of events.
+    /// </summary>
+    public async Task CompareStreamRowsAsync(NpgsqlConnection connection,
+        CancellationToken cancellationToken)
     {
         var seen = new HashSet<Guid>();
         await using (var command = new NpgsqlCommand(StreamsSql, connection))
@@ -101,7 +117,8 @@ internal sealed class ChainVerifier(IReadOnlyList<StoredCheckpoint> checkpoints,
         }
         if (chain.Count != version)
         {
-            log.Add(Discrepancy.OfStream(id, "version", $"{chain.Count} (events in the log)", $"{version}"));
+            log.Add(Discrepancy.OfStream(id, "version", $"{chain.Count} (events in the log)",
+                $"{version}"));
         }
     }
 
@@ -144,17 +161,21 @@ internal sealed class ChainVerifier(IReadOnlyList<StoredCheckpoint> checkpoints,
     {
         if (expected != found)
         {
-            log.Add(Discrepancy.OfCheckpoint(checkpoint.Id, checkpoint.AtSeq, field, $"{expected}", $"{found}"));
+            log.Add(Discrepancy.OfCheckpoint(checkpoint.Id, checkpoint.AtSeq, field, $"{expected}",
+                $"{found}"));
         }
     }
 
     /// <summary>What the walk knows of one stream.</summary>
-    private sealed class StreamChain(Guid id, string? kind)
+    private sealed class StreamChain(Guid id, string firstType)
     {
         public Guid Id { get; } = id;
 
-        /// <summary>The stream type its first event implies.</summary>
-        public string? Kind { get; } = kind;
+        /// <summary>The alias of its first event in seq order.</summary>
+        public string FirstType { get; } = firstType;
+
+        /// <summary>The stream type its first event implies; null while unknown.</summary>
+        public string? Kind { get; set; }
 
         /// <summary>The version of the stream's last event in seq order.</summary>
         public int LastVersion { get; set; }

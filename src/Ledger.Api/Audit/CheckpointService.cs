@@ -31,14 +31,16 @@ public sealed class CheckpointService(LedgerDatabase database, IConfiguration co
                     .WriteAsync(onlyIfNew: true, stoppingToken);
                 if (checkpoint is not null)
                 {
-                    logger.LogInformation("Checkpoint {Id} at seq {AtSeq}: {Streams} streams, digest {Digest}",
+                    logger.LogInformation(
+                        "Checkpoint {Id} at seq {AtSeq}: {Streams} streams, digest {Digest}",
                         checkpoint.Id, checkpoint.AtSeq, checkpoint.StreamCount,
                         Convert.ToHexStringLower(checkpoint.Digest));
                 }
             }
             catch (NpgsqlException e)
             {
-                logger.LogWarning(e, "Writing a checkpoint failed; retrying in {Interval}", interval);
+                logger.LogWarning(e, "Writing a checkpoint failed; retrying in {Interval}",
+                    interval);
             }
         }
     }
@@ -54,7 +56,8 @@ public sealed class CheckpointService(LedgerDatabase database, IConfiguration co
             || seconds < IntervalSecondsMin)
         {
             throw new InvalidOperationException(
-                $"{IntervalSetting} must be a whole number of seconds >= {IntervalSecondsMin}, got '{text}'");
+                $"{IntervalSetting} must be a whole number of seconds >= {IntervalSecondsMin}, "
+                + $"got '{text}'");
         }
         return TimeSpan.FromSeconds(seconds);
     }

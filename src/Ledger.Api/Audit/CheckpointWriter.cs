@@ -40,8 +40,8 @@ public sealed class CheckpointWriter(NpgsqlDataSource dataSource)
         SELECT $1,
                (SELECT count(*) FROM heads),
                (SELECT count(*) FROM ledger.events WHERE seq <= $1),
-               (SELECT sha256(string_agg(uuid_send(stream_id) || int4send(version) || hash, ''::bytea
-                                         ORDER BY stream_id))
+               (SELECT sha256(string_agg(uuid_send(stream_id) || int4send(version) || hash,
+                                         ''::bytea ORDER BY stream_id))
                 FROM heads)
         RETURNING id, at_seq, stream_count, event_count, digest, created_at
         """;
@@ -50,7 +50,8 @@ public sealed class CheckpointWriter(NpgsqlDataSource dataSource)
     /// Writes a checkpoint at the log's current end. Null when the log is empty, or when
     /// <paramref name="onlyIfNew"/> and no event was appended since the latest checkpoint.
     /// </summary>
-    public async Task<StoredCheckpoint?> WriteAsync(bool onlyIfNew, CancellationToken cancellationToken)
+    public async Task<StoredCheckpoint?> WriteAsync(bool onlyIfNew,
+        CancellationToken cancellationToken)
     {
         long atSeq = await StableHeadAsync(cancellationToken);
         if (atSeq == 0)
@@ -80,8 +81,10 @@ public sealed class CheckpointWriter(NpgsqlDataSource dataSource)
     /// <summary>The highest seq below which no append is still in flight.</summary>
     private async Task<long> StableHeadAsync(CancellationToken cancellationToken)
     {
-        await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using NpgsqlConnection connection =
+            await dataSource.OpenConnectionAsync(cancellationToken);
+        await using NpgsqlTransaction transaction =
+            await connection.BeginTransactionAsync(cancellationToken);
         await LockTimeout.SetLocalAsync(connection, LockWaitSecondsMax, cancellationToken);
         await using (var lockEvents = new NpgsqlCommand(LockEventsSql, connection, transaction))
         {

@@ -17,7 +17,8 @@ public sealed class CliDatabase : IAsyncDisposable
     private readonly LocalPostgresCluster? _cluster;
     private readonly bool _stopClusterOnDispose;
 
-    private CliDatabase(NpgsqlDataSource dataSource, LocalPostgresCluster? cluster, bool stopClusterOnDispose)
+    private CliDatabase(NpgsqlDataSource dataSource, LocalPostgresCluster? cluster,
+        bool stopClusterOnDispose)
     {
         DataSource = dataSource;
         _cluster = cluster;
@@ -37,9 +38,10 @@ public sealed class CliDatabase : IAsyncDisposable
             string root = Path.Combine(Directory.GetCurrentDirectory(), ".ledger", "postgres");
             // A running service owns a running cluster: leave it running when done.
             stopOnDispose = !File.Exists(Path.Combine(root, "data", "postmaster.pid"));
-            logger.LogInformation("No ConnectionStrings:Ledger; using the local PostgreSQL in {Root}", root);
-            cluster = await LocalPostgresCluster.StartAsync(new LocalPostgresOptions { RootDirectory = root },
-                cancellationToken);
+            logger.LogInformation(
+                "No ConnectionStrings:Ledger; using the local PostgreSQL in {Root}", root);
+            cluster = await LocalPostgresCluster.StartAsync(
+                new LocalPostgresOptions { RootDirectory = root }, cancellationToken);
             connectionString = cluster.ConnectionString;
         }
         var builder = new NpgsqlConnectionStringBuilder(connectionString) { CommandTimeout = 0 };

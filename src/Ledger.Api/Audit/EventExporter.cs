@@ -61,13 +61,15 @@ public sealed class EventExporter(NpgsqlDataSource dataSource)
     private static readonly byte[] NewLine = [(byte)'\n'];
 
     /// <summary>Writes the export and returns the number of events written.</summary>
-    public async Task<long> ExportAsync(ExportRequest request, Stream output, CancellationToken cancellationToken)
+    public async Task<long> ExportAsync(ExportRequest request, Stream output,
+        CancellationToken cancellationToken)
     {
         if (request.To <= request.From)
         {
             throw new ArgumentException("--to must be after --from", nameof(request));
         }
-        await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using NpgsqlConnection connection =
+            await dataSource.OpenConnectionAsync(cancellationToken);
         // One snapshot, so the checkpoints and the events agree.
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(
             IsolationLevel.RepeatableRead, cancellationToken);
@@ -78,8 +80,8 @@ public sealed class EventExporter(NpgsqlDataSource dataSource)
         return events;
     }
 
-    private static async Task<long> WriteNdjsonAsync(NpgsqlConnection connection, ExportRequest request,
-        Stream output, CancellationToken cancellationToken)
+    private static async Task<long> WriteNdjsonAsync(NpgsqlConnection connection,
+        ExportRequest request, Stream output, CancellationToken cancellationToken)
     {
         await using var json = new Utf8JsonWriter(output);
         long events = await ReadEventsAsync(connection, request, e =>
@@ -109,9 +111,9 @@ public sealed class EventExporter(NpgsqlDataSource dataSource)
         json.WriteString("recordedAt", EventHash.RecordedAtText(e.RecordedAt));
         // Raw, so the bytes are PostgreSQL's rendering: keys in jsonb order, ", " and ": ".
         json.WritePropertyName("data");
-        json.WriteRawValue(e.Data);
+        json.WriteRawValue(e.Data, skipInputValidation: true);
         json.WritePropertyName("metadata");
-        json.WriteRawValue(e.Metadata!);
+        json.WriteRawValue(e.Metadata!, skipInputValidation: true);
         json.WriteString("hash", Convert.ToHexStringLower(e.Hash!));
         json.WriteEndObject();
     }
@@ -138,8 +140,8 @@ public sealed class EventExporter(NpgsqlDataSource dataSource)
         json.Reset(output);
     }
 
-    private static async Task<long> WriteCsvAsync(NpgsqlConnection connection, ExportRequest request,
-        Stream output, CancellationToken cancellationToken)
+    private static async Task<long> WriteCsvAsync(NpgsqlConnection connection,
+        ExportRequest request, Stream output, CancellationToken cancellationToken)
     {
         await using var writer = new StreamWriter(output, new UTF8Encoding(false), leaveOpen: true)
         {
@@ -158,9 +160,9 @@ public sealed class EventExporter(NpgsqlDataSource dataSource)
             writer.Write(',');
             writer.Write(EventHash.RecordedAtText(e.RecordedAt));
             writer.Write(',');
-            WriteQuoted(writer, e.Data);
+            WriteQuoted(writer, Encoding.UTF8.GetString(e.Data));
             writer.Write(',');
-            WriteQuoted(writer, e.Metadata!);
+            WriteQuoted(writer, Encoding.UTF8.GetString(e.Metadata!));
             writer.Write(',');
             writer.Write(Convert.ToHexStringLower(e.Hash!));
             writer.Write('\n');
@@ -177,10 +179,11 @@ public sealed class EventExporter(NpgsqlDataSource dataSource)
         writer.Write('"');
     }
 
-    private static async Task<long> ReadEventsAsync(NpgsqlConnection connection, ExportRequest request,
-        Action<LoggedEvent> write, CancellationToken cancellationToken)
+    private static async Task<long> ReadEventsAsync(NpgsqlConnection connection,
+        ExportRequest request, Action<LoggedEvent> write, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(request.ClientId is null ? AllSql : ClientSql, connection);
+        await using var command = new NpgsqlCommand(request.ClientId is null ? AllSql : ClientSql,
+            connection);
         command.Parameters.Add(new NpgsqlParameter { Value = request.From.ToUniversalTime() });
         command.Parameters.Add(new NpgsqlParameter { Value = request.To.ToUniversalTime() });
         if (request.ClientId is { } clientId)
@@ -193,8 +196,9 @@ public sealed class EventExporter(NpgsqlDataSource dataSource)
             CommandBehavior.SequentialAccess, cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            write(new LoggedEvent(reader.GetInt64(0), reader.GetGuid(1), reader.GetInt32(2), reader.GetString(3),
-                reader.GetString(4), reader.GetString(5), reader.GetFieldValue<DateTime>(6),
+            write(new LoggedEvent(reader.GetInt64(0), reader.GetGuid(1), reader.GetInt32(2),
+                reader.GetString(3), reader.GetFieldValue<byte[]>(4),
+                reader.GetFieldValue<byte[]>(5), reader.GetFieldValue<DateTime>(6),
                 reader.GetFieldValue<byte[]>(7)));
             events++;
         }

@@ -9,14 +9,16 @@ namespace Ledger.Api.Audit;
 /// The hash chain of docs/hash-chain.md, computed in C# independently of ledger.event_hash, so
 /// that a bug or a rewrite of the SQL function cannot vouch for itself.
 /// </summary>
-public sealed class EventHash
+public sealed class EventHash : IDisposable
 {
     public const int HashBytes = 32;
 
     /// <summary>A checkpoint head: uuid_send (16) || int4send (4) || hash (32).</summary>
     public const int HeadBytes = 16 + 4 + HashBytes;
 
-    /// <summary>"2026-11-21T05:13:29.383138Z": to_char(.., 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"').</summary>
+    /// <summary>
+    /// "2026-11-21T05:13:29.383138Z": to_char(.., 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"').
+    /// </summary>
     public const string RecordedAtFormat = "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'";
 
     /// <summary>Our events are a few hundred bytes; the buffer grows for anything larger.</summary>
@@ -29,6 +31,10 @@ public sealed class EventHash
 
     private byte[] _buffer = new byte[BufferBytesInitial];
 
+    // Reused: a one-shot SHA256.HashData sets up a new digest context per call, which costs
+    // more than hashing a few hundred bytes.
+    private readonly IncrementalHash _sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
     /// <summary>The previous hash of version 1: 32 zero bytes.</summary>
     public static ReadOnlySpan<byte> Genesis => ZeroHash;
 
@@ -37,7 +43,14 @@ public sealed class EventHash
     /// data and metadata must be PostgreSQL's jsonb text (what data::text returns).
     /// </summary>
     public void Compute(ReadOnlySpan<byte> previous, Guid streamId, int version, string type,
-        string data, string metadata, DateTime recordedAtUtc, Span<byte> destination)
+        string data, string metadata, DateTime recordedAtUtc, Span<byte> destination) =>
+        Compute(previous, streamId, version, type, Encoding.UTF8.GetBytes(data),
+            Encoding.UTF8.GetBytes(metadata), recordedAtUtc, destination);
+
+    /// <summary>The same, with data and metadata as the UTF-8 bytes PostgreSQL sends.</summary>
+    public void Compute(ReadOnlySpan<byte> previous, Guid streamId, int version, string type,
+        ReadOnlySpan<byte> data, ReadOnlySpan<byte> metadata, DateTime recordedAtUtc,
+        Span<byte> destination)
     {
         if (previous.Length != HashBytes || destination.Length != HashBytes)
         {
@@ -47,8 +60,8 @@ public sealed class EventHash
         {
             throw new ArgumentException("recorded_at must be UTC", nameof(recordedAtUtc));
         }
-        int needed = HashBytes + FixedFieldsBytesMax + Encoding.UTF8.GetMaxByteCount(
-            type.Length + data.Length + metadata.Length);
+        int needed = HashBytes + FixedFieldsBytesMax + Encoding.UTF8.GetMaxByteCount(type.Length)
+            + data.Length + metadata.Length;
         if (_buffer.Length < needed)
         {
             _buffer = new byte[needed];
@@ -62,20 +75,28 @@ public sealed class EventHash
         buffer[length++] = (byte)'\n';
         length += Encoding.UTF8.GetBytes(type, buffer[length..]);
         buffer[length++] = (byte)'\n';
-        length += Encoding.UTF8.GetBytes(data, buffer[length..]);
+        data.CopyTo(buffer[length..]);
+        length += data.Length;
         buffer[length++] = (byte)'\n';
-        length += Encoding.UTF8.GetBytes(metadata, buffer[length..]);
+        metadata.CopyTo(buffer[length..]);
+        length += metadata.Length;
         buffer[length++] = (byte)'\n';
         length += FormatRecordedAt(recordedAtUtc, buffer[length..]);
-        SHA256.HashData(buffer[..length], destination);
+        _sha256.AppendData(buffer[..length]);
+        _sha256.GetHashAndReset(destination);
     }
+
+    public void Dispose() => _sha256.Dispose();
 
     /// <summary>recorded_at as the chain and the export write it.</summary>
     public static string RecordedAtText(DateTime recordedAtUtc) =>
         recordedAtUtc.ToString(RecordedAtFormat, CultureInfo.InvariantCulture);
 
-    /// <summary>Writes one checkpoint head; the caller feeds heads to SHA-256 in uuid order.</summary>
-    public static void WriteHead(Guid streamId, int version, ReadOnlySpan<byte> hash, Span<byte> head)
+    /// <summary>
+    /// Writes one checkpoint head; the caller feeds heads to SHA-256 in uuid order.
+    /// </summary>
+    public static void WriteHead(Guid streamId, int version, ReadOnlySpan<byte> hash,
+        Span<byte> head)
     {
         if (!streamId.TryWriteBytes(head[..16], bigEndian: true, out _))
         {
@@ -85,7 +106,9 @@ public sealed class EventHash
         hash.CopyTo(head[20..HeadBytes]);
     }
 
-    /// <summary>PostgreSQL orders uuids by their 16 bytes (memcmp); Guid.CompareTo does not.</summary>
+    /// <summary>
+    /// PostgreSQL orders uuids by their 16 bytes (memcmp); Guid.CompareTo does not.
+    /// </summary>
     public static UInt128 SortKey(Guid streamId)
     {
         Span<byte> bytes = stackalloc byte[16];
@@ -104,7 +127,8 @@ public sealed class EventHash
             : throw new InvalidOperationException("buffer too small for a version");
 
     private static int FormatRecordedAt(DateTime value, Span<byte> destination) =>
-        value.TryFormat(destination, out int written, RecordedAtFormat, CultureInfo.InvariantCulture)
+        value.TryFormat(destination, out int written, RecordedAtFormat,
+            CultureInfo.InvariantCulture)
             ? written
             : throw new InvalidOperationException("buffer too small for recorded_at");
 }

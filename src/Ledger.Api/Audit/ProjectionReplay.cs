@@ -67,12 +67,15 @@ public sealed class ProjectionReplay
     /// <summary>The seq of the last event applied; 0 before any.</summary>
     public long LastSeq { get; private set; }
 
-    /// <summary>Replays the log up to a seq (inclusive) into a new replay. A broken rule throws.</summary>
+    /// <summary>
+    /// Replays the log up to a seq (inclusive) into a new replay. A broken rule throws.
+    /// </summary>
     public static async Task<ProjectionReplay> ReplayAsync(NpgsqlDataSource dataSource,
         EventTypeRegistry registry, long upToSeq, CancellationToken cancellationToken)
     {
         var replay = new ProjectionReplay();
-        await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using NpgsqlConnection connection =
+            await dataSource.OpenConnectionAsync(cancellationToken);
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(
             IsolationLevel.RepeatableRead, cancellationToken);
         await using var command = new NpgsqlCommand(ReplaySql, connection, transaction);
@@ -83,17 +86,21 @@ public sealed class ProjectionReplay
         {
             string type = reader.GetString(3);
             object data = registry.Deserialize(type, reader.GetString(4));
-            replay.Apply(new ReplayEvent(reader.GetInt64(0), reader.GetGuid(1), reader.GetInt32(2), data,
-                reader.GetFieldValue<DateTime>(5)));
+            replay.Apply(new ReplayEvent(reader.GetInt64(0), reader.GetGuid(1), reader.GetInt32(2),
+                data, reader.GetFieldValue<DateTime>(5)));
         }
         return replay;
     }
 
-    /// <summary>Applies one event; a broken rule (a negative balance, a bad transition) throws.</summary>
+    /// <summary>
+    /// Applies one event; a broken rule (a negative balance, a bad transition) throws.
+    /// </summary>
     public void Apply(ReplayEvent e) =>
         Apply(e, d => throw new InvariantViolationException($"replay: {d}"));
 
-    /// <summary>Applies one event; each broken rule is reported and the replay carries on.</summary>
+    /// <summary>
+    /// Applies one event; each broken rule is reported and the replay carries on.
+    /// </summary>
     public void Apply(ReplayEvent e, Action<Discrepancy> report)
     {
         switch (e.Data)
@@ -157,13 +164,18 @@ public sealed class ProjectionReplay
             (null, ConnectionActivated a) when a.ConnectionId == e.StreamId =>
                 new ConnectionRow(Connection.Create(a), null, e.RecordedAt, e.RecordedAt),
             ({ } r, ConnectionDeactivated d) when d.ConnectionId == e.StreamId =>
-                r with { Connection = r.Connection.Apply(d), DeactivationReason = d.Reason, UpdatedAt = e.RecordedAt },
+                r with
+                {
+                    Connection = r.Connection.Apply(d),
+                    DeactivationReason = d.Reason,
+                    UpdatedAt = e.RecordedAt,
+                },
             _ => null,
         };
         if (next is null)
         {
             report(Discrepancy.OfEvent(e.StreamId, e.Version, "type",
-                $"an event that may follow version {row?.Connection.Version ?? 0} of connection {e.StreamId:D}",
+                $"an event that may follow version {row?.Connection.Version ?? 0} of a connection",
                 e.Data.GetType().Name));
             return;
         }
@@ -183,7 +195,9 @@ public sealed class ProjectionReplay
         ReportNegative(e, delta.Key, "pending_credit", next.PendingCredit, report);
     }
 
-    /// <summary>Balance.Apply's rule: no part is ever negative. On replay it is a finding.</summary>
+    /// <summary>
+    /// Balance.Apply's rule: no part is ever negative. On replay it is a finding.
+    /// </summary>
     private static void ReportNegative(ReplayEvent e, BalanceKey key, string part, BigInteger value,
         Action<Discrepancy> report)
     {

@@ -14,16 +14,29 @@ namespace Ledger.Api.Audit;
 /// </summary>
 public static class StreamKinds
 {
-    /// <summary>The stream type the event belongs to, or null for an event no stream holds.</summary>
-    public static string? Of(object data) => data switch
+    private static readonly Dictionary<Type, string> KindsByType = new()
     {
-        ConnectionActivated or ConnectionDeactivated => ConnectionFlow.StreamType,
-        AllocationRequested or AllocationReserved or AllocationRejected or AllocationCleared
-            or AllocationReleased => AllocationsApi.StreamType,
-        DeallocationRequested or DeallocationReserved or DeallocationRejected or DeallocationCleared
-            or DeallocationReleased => DeallocationsApi.StreamType,
-        _ => null,
+        [typeof(ConnectionActivated)] = ConnectionFlow.StreamType,
+        [typeof(ConnectionDeactivated)] = ConnectionFlow.StreamType,
+        [typeof(AllocationRequested)] = AllocationsApi.StreamType,
+        [typeof(AllocationReserved)] = AllocationsApi.StreamType,
+        [typeof(AllocationRejected)] = AllocationsApi.StreamType,
+        [typeof(AllocationCleared)] = AllocationsApi.StreamType,
+        [typeof(AllocationReleased)] = AllocationsApi.StreamType,
+        [typeof(DeallocationRequested)] = DeallocationsApi.StreamType,
+        [typeof(DeallocationReserved)] = DeallocationsApi.StreamType,
+        [typeof(DeallocationRejected)] = DeallocationsApi.StreamType,
+        [typeof(DeallocationCleared)] = DeallocationsApi.StreamType,
+        [typeof(DeallocationReleased)] = DeallocationsApi.StreamType,
     };
+
+    /// <summary>
+    /// The stream type the event belongs to, or null for an event no stream holds.
+    /// </summary>
+    public static string? Of(object data) => Of(data.GetType());
+
+    /// <summary>The stream type events of this type belong to, or null.</summary>
+    public static string? Of(Type eventType) => KindsByType.GetValueOrDefault(eventType);
 
     /// <summary>hold_status.status: the ledger's word, where a refusal is "rejected".</summary>
     public static string StatusText(HoldStatus status) => status switch

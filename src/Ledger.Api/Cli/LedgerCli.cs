@@ -14,7 +14,8 @@ namespace Ledger.Api.Cli;
 /// </summary>
 public static class LedgerCli
 {
-    private static readonly string[] Commands = ["dev-token", "db", "audit", "projections", "export"];
+    private static readonly string[] Commands =
+        ["dev-token", "db", "audit", "projections", "export"];
 
     public static bool Handles(string[] args) => args.Length > 0 && Commands.Contains(args[0]);
 
@@ -26,7 +27,8 @@ public static class LedgerCli
     /// </summary>
     public static async Task<int> RunAsync(string[] args, CliContext context)
     {
-        var root = new RootCommand("Ledger: an event-sourced ledger for BitGo's Go Network partner API");
+        var root = new RootCommand(
+            "Ledger: an event-sourced ledger for BitGo's Go Network partner API");
         root.Subcommands.Add(DevTokenCommand());
         root.Subcommands.Add(DatabaseCommand());
         root.Subcommands.Add(AuditCommands.Audit(context));
@@ -48,13 +50,22 @@ public static class LedgerCli
         });
     }
 
-    /// <summary>Mints a token with the dev private key, so the README's curl lines can sign requests.</summary>
+    /// <summary>
+    /// Mints a token with the dev private key, so the README's curl lines can sign requests.
+    /// </summary>
     private static Command DevTokenCommand()
     {
-        var body = new Option<string?>("--body") { Description = "The exact request body to sign (JSON)" };
-        var bodyFile = new Option<FileInfo?>("--body-file") { Description = "A file holding the exact request body" };
+        var body = new Option<string?>("--body")
+        {
+            Description = "The exact request body to sign (JSON)",
+        };
+        var bodyFile = new Option<FileInfo?>("--body-file")
+        {
+            Description = "A file holding the exact request body",
+        };
         var command = new Command("dev-token",
-            "Print an X-BitGo-Signature token for a body, signed with the dev key in .ledger/dev-keys/")
+            "Print an X-BitGo-Signature token for a body, signed with the dev key in "
+            + ".ledger/dev-keys/")
         {
             body, bodyFile,
         };
@@ -64,7 +75,8 @@ public static class LedgerCli
                 ? File.ReadAllBytes(file.FullName)
                 : Encoding.UTF8.GetBytes(parse.GetValue(body) ?? "");
             (string privatePath, _) = DevKeys.Ensure(BitGoKeys.DevKeysPath());
-            using var minter = BitGoTokenMinter.FromPem(File.ReadAllText(privatePath), TimeProvider.System);
+            using var minter = BitGoTokenMinter.FromPem(File.ReadAllText(privatePath),
+                TimeProvider.System);
             Console.WriteLine(minter.Mint(bytes));
             return 0;
         });
