@@ -63,6 +63,10 @@ public static class LedgerApplication
             sp.GetServices<IInlineProjection>()));
         services.AddSingleton(_ => Currencies(configuration));
         services.AddSingleton<LedgerServices>();
+        // Group commit of new holds (ADR 0010); after LedgerDatabase, so it starts once the
+        // database is open and stops before it closes.
+        services.AddSingleton<OpenBatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<OpenBatcher>());
         services.AddSecurity();
         return services;
     }

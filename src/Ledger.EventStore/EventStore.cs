@@ -61,6 +61,22 @@ public sealed class EventStore(
         }
     }
 
+    /// <summary>A transaction that starts many new streams at once: group commit (ADR 0010).</summary>
+    public async Task<GroupSession> BeginGroupSessionAsync(CancellationToken cancellationToken = default)
+    {
+        NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken);
+            return new GroupSession(connection, transaction, registry, _projections);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
     /// <summary>Reads a stream, whole or up to a version; null when it does not exist.</summary>
     public async Task<EventStream?> FetchStreamAsync(Guid streamId, int? upToVersion = null,
         CancellationToken cancellationToken = default)

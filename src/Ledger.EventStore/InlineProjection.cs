@@ -10,6 +10,15 @@ namespace Ledger.EventStore;
 public interface IInlineProjection
 {
     void Project(IReadOnlyList<PendingEvent> events, ProjectionBatch batch);
+
+    /// <summary>
+    /// The same rows for a group of many new streams (<see cref="GroupSession"/>, ADR 0010).
+    /// A projection may write them set-based, a few statements for the whole group, because
+    /// PostgreSQL's cost here is per statement far more than per row. The default is
+    /// <see cref="Project"/>. The events come first level by level (every stream's version 1,
+    /// then every version 2), and the group has locked every row it touches.
+    /// </summary>
+    void ProjectGroup(IReadOnlyList<PendingEvent> events, ProjectionBatch batch) => Project(events, batch);
 }
 
 /// <summary>The statements projections add to an append, each with an optional row-count check.</summary>

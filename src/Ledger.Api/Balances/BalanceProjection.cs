@@ -37,6 +37,28 @@ public sealed class BalanceProjection : IInlineProjection
         FOR UPDATE
         """;
 
+    // Group commit (ADR 0010): the group's changes summed per balance, applied by one
+    // statement. Summing is safe because the group has locked every row before deciding, and
+    // its decisions checked each reservation against what the earlier ones left available.
+    private const string EnsureGroupRowsSql = """
+        INSERT INTO ledger.balances (client_id, connection_id, currency)
+        SELECT client_id, connection_id, currency
+        FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS k(client_id, connection_id, currency)
+        ORDER BY client_id, connection_id, currency
+        ON CONFLICT (client_id, connection_id, currency) DO NOTHING
+        """;
+
+    private const string ApplyGroupDeltasSql = """
+        UPDATE ledger.balances b SET
+            available = b.available + d.available,
+            reserved = b.reserved + d.reserved,
+            pending_credit = b.pending_credit + d.pending_credit,
+            updated_at = now()
+        FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::numeric[], $5::numeric[], $6::numeric[])
+             AS d(client_id, connection_id, currency, available, reserved, pending_credit)
+        WHERE b.client_id = d.client_id AND b.connection_id = d.connection_id AND b.currency = d.currency
+        """;
+
     public void Project(IReadOnlyList<PendingEvent> events, ProjectionBatch batch)
     {
         foreach (PendingEvent e in events)
@@ -49,6 +71,41 @@ public sealed class BalanceProjection : IInlineProjection
                     expectedRows: 1, invariant: "a balance change touches exactly one row");
             }
         }
+    }
+
+    /// <summary>
+    /// The changes <see cref="Project"/> applies, summed per balance and applied set-based:
+    /// one statement creates the missing rows and one changes every row, each row exactly once.
+    /// </summary>
+    public void ProjectGroup(IReadOnlyList<PendingEvent> events, ProjectionBatch batch)
+    {
+        var sums = new Dictionary<BalanceKey, BalanceDelta>();
+        foreach (BalanceDelta delta in events.Select(e => BalanceEffects.Of(e.Data)).OfType<BalanceDelta>())
+        {
+            sums[delta.Key] = sums.TryGetValue(delta.Key, out BalanceDelta? sum)
+                ? sum with
+                {
+                    Available = sum.Available + delta.Available,
+                    Reserved = sum.Reserved + delta.Reserved,
+                    PendingCredit = sum.PendingCredit + delta.PendingCredit,
+                }
+                : delta;
+        }
+        if (sums.Count == 0)
+        {
+            return;
+        }
+        List<BalanceDelta> rows = [.. sums.Values];
+        object[] keys =
+        [
+            rows.Select(d => d.Key.ClientId).ToArray(), rows.Select(d => d.Key.ConnectionId).ToArray(),
+            rows.Select(d => d.Key.Currency.Code).ToArray(),
+        ];
+        batch.Add(EnsureGroupRowsSql, keys);
+        batch.Add(ApplyGroupDeltasSql,
+            [.. keys, Numerics(rows.Select(d => d.Available)), Numerics(rows.Select(d => d.Reserved)),
+                Numerics(rows.Select(d => d.PendingCredit))],
+            expectedRows: rows.Count, invariant: "a balance change touches exactly one row");
     }
 
     /// <summary>
@@ -67,4 +124,11 @@ public sealed class BalanceProjection : IInlineProjection
             ? Quantity.From(reader.GetFieldValue<System.Numerics.BigInteger>(0))
             : Quantity.Zero;
     }
+
+    private static NpgsqlParameter Numerics(IEnumerable<System.Numerics.BigInteger> values) =>
+        new()
+        {
+            Value = values.ToArray(),
+            NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Numeric,
+        };
 }

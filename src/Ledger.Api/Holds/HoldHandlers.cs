@@ -33,7 +33,10 @@ public static class HoldHandlers
             return Problems.Invalid(fields.Error);
         }
         EventMetadata metadata = RequestContext.Metadata(http);
-        return await WriteRetry.RunAsync(() => OpenOnceAsync(flow, request, metadata, services, cancellationToken));
+        OpenBatcher? batcher = http.RequestServices.GetService<OpenBatcher>();
+        return await WriteRetry.RunAsync(() => batcher is { Enabled: true }
+            ? OpenGroupedAsync(flow, request, metadata, services, batcher, cancellationToken)
+            : OpenOnceAsync(flow, request, metadata, services, cancellationToken));
     }
 
     public static async Task<Results<Ok<TAnswer>, ProblemHttpResult>> SettleAsync<TAnswer>(
@@ -87,6 +90,33 @@ public static class HoldHandlers
         session.StartStream(request.Id, flow.StreamType, events);
         await session.CommitAsync(cancellationToken);
         return TypedResults.Ok(flow.Answer(Hold.Fold(events)!, null));
+    }
+
+    /// <summary>
+    /// Group commit (ADR 0010): the open joins the next group's transaction. A duplicate is
+    /// answered from the stored stream as on the single path; an open whose group failed as a
+    /// whole runs alone on the single path.
+    /// </summary>
+    private static async Task<Results<Ok<TAnswer>, ProblemHttpResult>> OpenGroupedAsync<TAnswer>(
+        HoldFlow<TAnswer> flow, HoldRequest request, EventMetadata metadata, LedgerServices services,
+        OpenBatcher batcher, CancellationToken cancellationToken)
+    {
+        var command = new OpenCommand(flow.StreamType, flow.LocksFunds, flow.Request, request, metadata);
+        switch (await batcher.SubmitAsync(command, cancellationToken))
+        {
+            case OpenOutcome.Committed committed:
+                return TypedResults.Ok(flow.Answer(Hold.Fold(committed.Events)!, null));
+            case OpenOutcome.Exists:
+                // A committed stream holds the id, so it is there to read; were it not, the
+                // retry decides again.
+                EventStream existing = await services.Store.FetchStreamAsync(request.Id,
+                    cancellationToken: cancellationToken)
+                    ?? throw new ConcurrencyException(request.Id,
+                        $"stream {request.Id} vanished after its claim");
+                return Repeat(flow, existing, request);
+            default:
+                return await OpenOnceAsync(flow, request, metadata, services, cancellationToken);
+        }
     }
 
     /// <summary>The same id again: the original answer if the body is the same, else 409.</summary>

@@ -18,6 +18,11 @@ public sealed class LedgerDatabase(IConfiguration configuration, ILogger<LedgerD
         SchemaScript.FromResource(typeof(LedgerDatabase).Assembly, "Ledger.Api.schema.sql", "ledger_views", 1),
     ];
 
+    /// <summary>Distinct statements kept prepared per pooled connection; ours are a few dozen.</summary>
+    private const int AutoPreparedStatementsMax = 128;
+
+    private const int AutoPrepareUsagesMin = 2;
+
     private NpgsqlDataSource? _dataSource;
     private LocalPostgresCluster? _cluster;
 
@@ -36,8 +41,27 @@ public sealed class LedgerDatabase(IConfiguration configuration, ILogger<LedgerD
             connectionString = _cluster.ConnectionString;
             logger.LogInformation("Local PostgreSQL listens on 127.0.0.1:{Port}", _cluster.Port);
         }
-        _dataSource = NpgsqlDataSource.Create(DatabaseResilience.WithTimeouts(connectionString));
+        _dataSource = NpgsqlDataSource.Create(
+            WithAutoPrepare(DatabaseResilience.WithTimeouts(connectionString)));
         await SchemaApplier.ApplyAsync(_dataSource, Scripts, cancellationToken);
+    }
+
+    /// <summary>
+    /// Statements run twice are prepared on their pooled connection, unless the connection
+    /// string says otherwise. Parsing and planning were a third of PostgreSQL's time per request
+    /// (the jti insert, the balance query, every read of a stream); with this a reservation on
+    /// the single path cost 31% less CPU, and a balance query about half (docs/benchmarks.md).
+    /// </summary>
+    private static string WithAutoPrepare(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase)
+            && !connectionString.Contains("AutoPrepare", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.MaxAutoPrepare = AutoPreparedStatementsMax;
+            builder.AutoPrepareMinUsages = AutoPrepareUsagesMin;
+        }
+        return builder.ConnectionString;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => DisposeAsync().AsTask();

@@ -1,0 +1,221 @@
+using System.Net;
+using Ledger.Api.Deallocations;
+using Ledger.Api.Holds;
+using Ledger.Api.Hosting;
+using Ledger.Api.Tests.Support;
+using Ledger.Domain;
+using Ledger.Domain.Connections;
+using Ledger.Domain.Holds;
+using Ledger.EventStore;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using OpenDecision = System.Func<
+    Ledger.Domain.Holds.HoldRequest, Ledger.Domain.Connections.Connection?, Ledger.Domain.CurrencyCatalog,
+    Ledger.Domain.Quantity, string, System.Collections.Generic.IReadOnlyList<object>>;
+
+namespace Ledger.Api.Tests.Contract;
+
+/// <summary>
+/// Group commit (ADR 0010) keeps every rule of a single append: each open gets its own answer,
+/// a duplicate or a refusal inside a group does not fail its neighbours, a group that fails
+/// as a whole sends each open to the single path, and two nodes on one database, with group
+/// commit or without, stay exact. The rest of the contract suite runs with group commit on, its
+/// default; these tests also run the key concurrency rules on the single path.
+/// </summary>
+public sealed class GroupCommitTests(LedgerApiFixture fixture) : IClassFixture<LedgerApiFixture>
+{
+    private const string Currency = "btc";
+    private const int RacingRequestCount = 200;
+    private const int FundedQuantity = 50;
+    private const int NodePoolSize = 20;
+    private const int PoolWaitSecondsMax = 30;
+
+    [Fact]
+    public void Group_commit_is_on_by_default_so_the_contract_suite_runs_through_it()
+    {
+        OpenBatcher batcher = fixture.Factory.Services.GetRequiredService<OpenBatcher>();
+
+        Assert.True(batcher.Enabled);
+    }
+
+    [Fact]
+    public async Task Reservations_in_one_group_see_each_other_so_the_later_is_refused_for_funds()
+    {
+        TestConnection c = await FundedConnectionAsync(FundedQuantity);
+        long eventsBefore = await fixture.CountEventsAsync();
+        PendingOpen first = Open(Guid.NewGuid(), c, "30");
+        PendingOpen second = Open(Guid.NewGuid(), c, "30");
+
+        await RunGroupAsync(first, second);
+
+        Assert.Null(Hold.Fold(Committed(first))!.RejectionReason);
+        Assert.Equal(RejectionReasons.InsufficientFunds, Hold.Fold(Committed(second))!.RejectionReason);
+        Assert.Equal(eventsBefore + 4, await fixture.CountEventsAsync());
+        Assert.Equal(BalanceRow.Of(20, 30, 0), await fixture.BalanceAsync(c, Currency));
+    }
+
+    [Fact]
+    public async Task A_duplicate_inside_a_group_is_answered_from_the_stored_stream_and_fails_no_neighbour()
+    {
+        TestConnection c = await FundedConnectionAsync(FundedQuantity);
+        long eventsBefore = await fixture.CountEventsAsync();
+        Guid id = Guid.NewGuid();
+        PendingOpen original = Open(id, c, "10");
+        PendingOpen duplicate = Open(id, c, "10");
+        PendingOpen neighbour = Open(Guid.NewGuid(), c, "15");
+
+        await RunGroupAsync(original, duplicate, neighbour);
+
+        Assert.Null(Hold.Fold(Committed(original))!.RejectionReason);
+        Assert.IsType<OpenOutcome.Exists>(await duplicate.Completion.Task);
+        Assert.Null(Hold.Fold(Committed(neighbour))!.RejectionReason);
+        Assert.Equal("deallocation_requested,deallocation_reserved", await fixture.StreamEventTypesAsync(id));
+        Assert.Equal(eventsBefore + 4, await fixture.CountEventsAsync());
+        Assert.Equal(BalanceRow.Of(25, 25, 0), await fixture.BalanceAsync(c, Currency));
+    }
+
+    [Fact]
+    public async Task A_refusal_inside_a_group_is_its_own_answer_and_fails_no_neighbour()
+    {
+        TestConnection c = await FundedConnectionAsync(FundedQuantity);
+        long eventsBefore = await fixture.CountEventsAsync();
+        TestConnection unknown = c with { ConnectionId = Guid.NewGuid() };
+        PendingOpen refused = Open(Guid.NewGuid(), unknown, "10");
+        PendingOpen neighbour = Open(Guid.NewGuid(), c, "10");
+
+        await RunGroupAsync(refused, neighbour);
+
+        Assert.Equal(RejectionReasons.UnknownConnection, Hold.Fold(Committed(refused))!.RejectionReason);
+        Assert.Null(Hold.Fold(Committed(neighbour))!.RejectionReason);
+        Assert.Equal(eventsBefore + 4, await fixture.CountEventsAsync());
+        Assert.Equal(BalanceRow.Of(40, 10, 0), await fixture.BalanceAsync(c, Currency));
+    }
+
+    [Fact]
+    public async Task A_group_that_fails_as_a_whole_sends_each_open_to_the_single_path_and_appends_nothing()
+    {
+        TestConnection c = await FundedConnectionAsync(FundedQuantity);
+        long eventsBefore = await fixture.CountEventsAsync();
+        PendingOpen healthy = Open(Guid.NewGuid(), c, "10");
+        PendingOpen faulty = Open(Guid.NewGuid(), c, "10",
+            (_, _, _, _, _) => throw new InvariantViolationException("a bug in one open's decision"));
+
+        await RunGroupAsync(healthy, faulty);
+
+        Assert.IsType<OpenOutcome.RetryAlone>(await healthy.Completion.Task);
+        Assert.IsType<OpenOutcome.RetryAlone>(await faulty.Completion.Task);
+        Assert.Equal(eventsBefore, await fixture.CountEventsAsync());
+        Assert.Equal(0L, await fixture.ScalarAsync<long>(
+            "SELECT count(*) FROM ledger.streams WHERE id = ANY($1)",
+            new[] { healthy.Command.Request.Id, faulty.Command.Request.Id }));
+        Assert.Equal(BalanceRow.Of(FundedQuantity, 0, 0), await fixture.BalanceAsync(c, Currency));
+    }
+
+    [Fact]
+    public async Task Two_nodes_with_group_commit_reserve_exactly_the_funds_available()
+    {
+        await using WebApplicationFactory<Program> second = Node(groupCommit: true);
+
+        await AssertRacingDeallocationsReserveExactlyAsync(fixture.BitGo(),
+            new BitGoClient(second.CreateClient()));
+    }
+
+    [Fact]
+    public async Task Two_nodes_without_group_commit_reserve_exactly_the_funds_available()
+    {
+        await using WebApplicationFactory<Program> first = Node(groupCommit: false);
+        await using WebApplicationFactory<Program> second = Node(groupCommit: false);
+
+        await AssertRacingDeallocationsReserveExactlyAsync(new BitGoClient(first.CreateClient()),
+            new BitGoClient(second.CreateClient()));
+    }
+
+    /// <summary>
+    /// The single path locks the balance row before it claims the stream, a group claims
+    /// first: a duplicate racing across the two may deadlock, and PostgreSQL's detector then
+    /// aborts one side, which runs again; every answer is still the one stored answer.
+    /// </summary>
+    [Fact]
+    public async Task Identical_posts_across_a_grouping_node_and_a_single_path_node_make_one_stream()
+    {
+        const int RequestCount = 20;
+        await using WebApplicationFactory<Program> single = Node(groupCommit: false);
+        BitGoClient[] nodes = [fixture.BitGo(), new BitGoClient(single.CreateClient())];
+        TestConnection c = await FundedConnectionAsync(100);
+        long eventsBefore = await fixture.CountEventsAsync();
+        Guid id = Guid.NewGuid();
+
+        Answer[] answers = await Task.WhenAll(Enumerable.Range(0, RequestCount)
+            .Select(i => Task.Run(() => nodes[i % 2].DeallocateAsync(id, c, Currency, "30"))));
+
+        Assert.All(answers, a => a.AssertStatus(HttpStatusCode.OK));
+        Assert.Single(answers.Select(a => a.Body).Distinct());
+        Assert.Null(answers[0].RejectionReason());
+        Assert.Equal(eventsBefore + 2, await fixture.CountEventsAsync());
+        Assert.Equal(BalanceRow.Of(70, 30, 0), await fixture.BalanceAsync(c, Currency));
+    }
+
+    /// <summary>200 deallocations of 1 against 50, split over two nodes: 50 reserved, 150 refused.</summary>
+    private async Task AssertRacingDeallocationsReserveExactlyAsync(BitGoClient one, BitGoClient other)
+    {
+        TestConnection c = await FundedConnectionAsync(FundedQuantity);
+        long eventsBefore = await fixture.CountEventsAsync();
+        BitGoClient[] nodes = [one, other];
+
+        Answer[] answers = await Task.WhenAll(Enumerable.Range(0, RacingRequestCount)
+            .Select(i => Task.Run(() => nodes[i % 2].DeallocateAsync(Guid.NewGuid(), c, Currency, "1"))));
+
+        Assert.All(answers, a => a.AssertStatus(HttpStatusCode.OK));
+        Assert.Equal(FundedQuantity, answers.Count(a => a.RejectionReason() is null));
+        Assert.Equal(RacingRequestCount - FundedQuantity,
+            answers.Count(a => a.RejectionReason() == RejectionReasons.InsufficientFunds));
+        Assert.Equal(BalanceRow.Of(0, FundedQuantity, 0), await fixture.BalanceAsync(c, Currency));
+        Assert.Equal(eventsBefore + (2 * RacingRequestCount), await fixture.CountEventsAsync());
+    }
+
+    /// <summary>
+    /// Another API node on the fixture's database, with group commit on or off. Its pool is
+    /// small: on the single path every waiting open holds a connection, and the test classes
+    /// share one PostgreSQL whose connections must not run out for the others. So an open may
+    /// wait for a pooled connection longer than the service's 3 s; these tests are about
+    /// exactness, not latency, on a machine that runs other suites at the same time.
+    /// </summary>
+    private WebApplicationFactory<Program> Node(bool groupCommit) =>
+        fixture.Factory.WithWebHostBuilder(web =>
+        {
+            web.UseSetting("Ledger:GroupCommit", groupCommit ? "true" : "false");
+            web.UseSetting("ConnectionStrings:Ledger",
+                $"{fixture.ConnectionString};Maximum Pool Size={NodePoolSize};Timeout={PoolWaitSecondsMax}");
+        });
+
+    private async Task<TestConnection> FundedConnectionAsync(int quantity)
+    {
+        BitGoClient bitgo = fixture.BitGo();
+        TestConnection c = await bitgo.ConnectAsync();
+        await bitgo.FundAsync(c, Currency, $"{quantity}");
+        return c;
+    }
+
+    /// <summary>Runs the opens as one group, exactly as the batcher would.</summary>
+    private Task RunGroupAsync(params PendingOpen[] opens) =>
+        OpenGroup.RunAsync(opens, fixture.Factory.Services.GetRequiredService<LedgerServices>(),
+            NullLogger.Instance, CancellationToken.None);
+
+    private static PendingOpen Open(Guid id, TestConnection c, string quantity,
+        OpenDecision? decide = null)
+    {
+        var request = new HoldRequest(id, c.ClientId, c.ConnectionId, c.PartnersConnectionId,
+            c.PartnerClientId, new Amount(Domain.Currency.Parse(Currency), Quantity.Parse(quantity)));
+        return new PendingOpen(new OpenCommand(DeallocationsApi.StreamType, LocksFunds: true,
+            decide ?? DeallocationsApi.Flow.Request, request,
+            new EventMetadata("bitgo", "group-commit-test", null, null)));
+    }
+
+    private static IReadOnlyList<object> Committed(PendingOpen open)
+    {
+        Assert.True(open.Completion.Task.IsCompletedSuccessfully);
+        return Assert.IsType<OpenOutcome.Committed>(open.Completion.Task.Result).Events;
+    }
+}
