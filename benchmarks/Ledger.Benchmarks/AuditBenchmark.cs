@@ -6,8 +6,13 @@ using Npgsql;
 
 namespace Ledger.Benchmarks;
 
-public sealed record BenchOptions(long EventsTarget, int Runs, bool VerifyOnly, bool WriteDocs,
-    string CommandLine);
+public sealed record BenchOptions(
+    long EventsTarget,
+    int Runs,
+    bool VerifyOnly,
+    bool WriteDocs,
+    string CommandLine
+);
 
 /// <summary>What one run measured. Rates are wall-clock; CPU is per event, from /proc.</summary>
 public sealed record RunResult(
@@ -18,7 +23,8 @@ public sealed record RunResult(
     AuditResult Verify,
     CpuPerEvent VerifyCpu,
     RebuildResult? Rebuild,
-    CpuPerEvent? RebuildCpu);
+    CpuPerEvent? RebuildCpu
+);
 
 /// <summary>Microseconds of CPU per event: this process, and PostgreSQL.</summary>
 public sealed record CpuPerEvent(double Client, double Postgres)
@@ -28,8 +34,11 @@ public sealed record CpuPerEvent(double Client, double Postgres)
 }
 
 /// <summary>Seeds the log once, then measures each run: anchors, verify, rebuild.</summary>
-public sealed class AuditBenchmark(BenchOptions options, string connectionString,
-    string? dataDirectory)
+public sealed class AuditBenchmark(
+    BenchOptions options,
+    string connectionString,
+    string? dataDirectory
+)
 {
     private const string RawCopySql = "COPY ledger.events TO STDOUT (FORMAT BINARY)";
 
@@ -57,8 +66,11 @@ public sealed class AuditBenchmark(BenchOptions options, string connectionString
         return new BenchReport(options, setup, results);
     }
 
-    private async Task<RunResult> RunOnceAsync(NpgsqlDataSource dataSource,
-        EventTypeRegistry registry, int run)
+    private async Task<RunResult> RunOnceAsync(
+        NpgsqlDataSource dataSource,
+        EventTypeRegistry registry,
+        int run
+    )
     {
         // Other processes on the machine skew every figure; the load average says how much.
         string load = Setup.LoadAverage();
@@ -67,40 +79,55 @@ public sealed class AuditBenchmark(BenchOptions options, string connectionString
         double query = options.VerifyOnly
             ? double.NaN
             : await RawCopyAsync(dataSource, VerifyQueryCopySql);
-        Console.WriteLine($"anchor: raw COPY ledger.events {raw:N0} rows/s; raw COPY of verify's "
-            + $"query (data::text, ORDER BY seq) {query:N0} rows/s");
+        Console.WriteLine(
+            $"anchor: raw COPY ledger.events {raw:N0} rows/s; raw COPY of verify's "
+                + $"query (data::text, ORDER BY seq) {query:N0} rows/s"
+        );
 
         var report = new StringWriter();
         (AuditResult verify, CpuPerEvent verifyCpu) = await MeasureAsync(
             () => new AuditVerifier(dataSource, registry, report, Console.Error).VerifyAsync(),
-            r => r.Events);
+            r => r.Events
+        );
         Console.WriteLine(verify.Clean ? "verify: clean" : report.ToString());
-        Console.WriteLine($"audit verify: {verify.Events:N0} events in "
-            + $"{verify.Elapsed.TotalSeconds:N2} s = {verify.EventsPerSecond:N0} events/s, "
-            + $"ratio to raw COPY {verify.EventsPerSecond / raw:N2}; "
-            + $"CPU {verifyCpu.Client:N2} + {verifyCpu.Postgres:N2} us/event, ceiling "
-            + $"{verifyCpu.CeilingPerSecond:N0}/s; phases {verify.Phases}");
+        Console.WriteLine(
+            $"audit verify: {verify.Events:N0} events in "
+                + $"{verify.Elapsed.TotalSeconds:N2} s = {verify.EventsPerSecond:N0} events/s, "
+                + $"ratio to raw COPY {verify.EventsPerSecond / raw:N2}; "
+                + $"CPU {verifyCpu.Client:N2} + {verifyCpu.Postgres:N2} us/event, ceiling "
+                + $"{verifyCpu.CeilingPerSecond:N0}/s; phases {verify.Phases}"
+        );
         if (options.VerifyOnly)
         {
             return new RunResult(run, load, raw, query, verify, verifyCpu, null, null);
         }
         (RebuildResult rebuild, CpuPerEvent rebuildCpu) = await MeasureAsync(
             () => new ProjectionRebuilder(dataSource, registry, Console.Error).RebuildAsync(),
-            r => r.Events + r.CatchUpEvents);
-        Console.WriteLine($"projections rebuild: {rebuild}; CPU {rebuildCpu.Client:N2} + "
-            + $"{rebuildCpu.Postgres:N2} us/event, ceiling {rebuildCpu.CeilingPerSecond:N0}/s");
+            r => r.Events + r.CatchUpEvents
+        );
+        Console.WriteLine(
+            $"projections rebuild: {rebuild}; CPU {rebuildCpu.Client:N2} + "
+                + $"{rebuildCpu.Postgres:N2} us/event, ceiling {rebuildCpu.CeilingPerSecond:N0}/s"
+        );
         return new RunResult(run, load, raw, query, verify, verifyCpu, rebuild, rebuildCpu);
     }
 
-    private async Task<(T Result, CpuPerEvent Cpu)> MeasureAsync<T>(Func<Task<T>> work,
-        Func<T, long> events)
+    private async Task<(T Result, CpuPerEvent Cpu)> MeasureAsync<T>(
+        Func<Task<T>> work,
+        Func<T, long> events
+    )
     {
         var (client, server) = _cpu.Now();
         T result = await work();
         var (clientAfter, serverAfter) = _cpu.Now();
         double count = events(result);
-        return (result, new CpuPerEvent((clientAfter - client) / count * 1e6,
-            (serverAfter - server) / count * 1e6));
+        return (
+            result,
+            new CpuPerEvent(
+                (clientAfter - client) / count * 1e6,
+                (serverAfter - server) / count * 1e6
+            )
+        );
     }
 
     /// <summary>
@@ -114,9 +141,7 @@ public sealed class AuditBenchmark(BenchOptions options, string connectionString
         await using (NpgsqlRawCopyStream stream = await connection.BeginRawBinaryCopyAsync(copy))
         {
             byte[] buffer = new byte[1 << 16];
-            while (await stream.ReadAsync(buffer.AsMemory(), CancellationToken.None) > 0)
-            {
-            }
+            while (await stream.ReadAsync(buffer.AsMemory(), CancellationToken.None) > 0) { }
         }
         return rows / clock.Elapsed.TotalSeconds;
     }

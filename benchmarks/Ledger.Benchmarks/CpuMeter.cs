@@ -23,8 +23,9 @@ public sealed class CpuMeter(string? dataDirectory)
 
     private double ServerSeconds()
     {
-        string? pidFile =
-            dataDirectory is null ? null : Path.Combine(dataDirectory, "postmaster.pid");
+        string? pidFile = dataDirectory is null
+            ? null
+            : Path.Combine(dataDirectory, "postmaster.pid");
         if (pidFile is null || !File.Exists(pidFile))
         {
             return double.NaN;
@@ -37,8 +38,11 @@ public sealed class CpuMeter(string? dataDirectory)
         foreach (string directory in Directory.EnumerateDirectories("/proc"))
         {
             string pid = Path.GetFileName(directory);
-            if (pid.All(char.IsAsciiDigit) && Fields(pid) is { } fields
-                && fields[ParentIndex] == postmaster)
+            if (
+                pid.All(char.IsAsciiDigit)
+                && Fields(pid) is { } fields
+                && fields[ParentIndex] == postmaster
+            )
             {
                 ticks += Parse(fields[UserTimeIndex]) + Parse(fields[UserTimeIndex + 1]);
             }

@@ -15,7 +15,8 @@ const string ConnectionVariable = "LEDGER_BENCH_CONNECTION";
 if (args.Length < 1 || args[0] != "audit")
 {
     Console.Error.WriteLine(
-        "usage: Ledger.Benchmarks audit [--events N] [--runs R] [--verify-only] [--no-docs]");
+        "usage: Ledger.Benchmarks audit [--events N] [--runs R] [--verify-only] [--no-docs]"
+    );
     return 2;
 }
 var options = new BenchOptions(
@@ -24,7 +25,8 @@ var options = new BenchOptions(
     VerifyOnly: args.Contains("--verify-only"),
     WriteDocs: !args.Contains("--no-docs"),
     CommandLine: "dotnet run -c Release --project benchmarks/Ledger.Benchmarks -- "
-        + string.Join(' ', args));
+        + string.Join(' ', args)
+);
 
 LocalPostgresCluster? cluster = null;
 string? connectionString = Environment.GetEnvironmentVariable(ConnectionVariable);
@@ -33,13 +35,17 @@ if (string.IsNullOrWhiteSpace(connectionString))
     string root = Path.Combine(Path.GetTempPath(), $"ledger-bench-{options.EventsTarget}");
     Console.Error.WriteLine($"local PostgreSQL (durable) in {root}");
     cluster = await LocalPostgresCluster.StartAsync(
-        new LocalPostgresOptions { RootDirectory = root });
+        new LocalPostgresOptions { RootDirectory = root }
+    );
     connectionString = cluster.ConnectionString;
 }
 try
 {
-    BenchReport report = await new AuditBenchmark(options, connectionString,
-        cluster?.DataDirectory).RunAsync();
+    BenchReport report = await new AuditBenchmark(
+        options,
+        connectionString,
+        cluster?.DataDirectory
+    ).RunAsync();
     if (options.WriteDocs && !options.VerifyOnly)
     {
         Console.WriteLine($"wrote {report.WriteTo(BenchReport.DocsPath())}");

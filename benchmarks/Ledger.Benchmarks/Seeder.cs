@@ -33,8 +33,11 @@ public sealed class Seeder(EventTypeRegistry registry, int seed = 20_260_101)
     /// <summary>Funding far above every deallocation the benchmark can draw from it.</summary>
     private const string FundingQuantity = "1000000000000000000000000";
 
-    public async Task<long> SeedAsync(NpgsqlDataSource dataSource, long eventsTarget,
-        TextWriter log)
+    public async Task<long> SeedAsync(
+        NpgsqlDataSource dataSource,
+        long eventsTarget,
+        TextWriter log
+    )
     {
         Plan(eventsTarget);
         // Stable: events at one instant keep the order they were planned in (one append).
@@ -42,7 +45,8 @@ public sealed class Seeder(EventTypeRegistry registry, int seed = 20_260_101)
         await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync();
         await CopyStreamsAsync(connection);
         log.WriteLine(
-            $"seed: {_streams.Count:N0} streams written, writing {ordered.Count:N0} events");
+            $"seed: {_streams.Count:N0} streams written, writing {ordered.Count:N0} events"
+        );
         await CopyEventsAsync(connection, ordered, log);
         return ordered.Count;
     }
@@ -68,89 +72,144 @@ public sealed class Seeder(EventTypeRegistry registry, int seed = 20_260_101)
             }
             else
             {
-                PlanHold(connection, allocation: _random.Next(2) == 0, Quantity(),
-                    rejected: "unknown currency");
+                PlanHold(
+                    connection,
+                    allocation: _random.Next(2) == 0,
+                    Quantity(),
+                    rejected: "unknown currency"
+                );
             }
         }
         DateTime end = Tick(1_000);
         foreach (StreamPlan connection in connections.Where((_, i) => i % 10 == 0))
         {
-            Add(connection, end,
-                new ConnectionDeactivated(connection.Id, "client closed the account"));
+            Add(
+                connection,
+                end,
+                new ConnectionDeactivated(connection.Id, "client closed the account")
+            );
         }
     }
 
     private StreamPlan PlanConnection()
     {
         Guid id = Guid.NewGuid();
-        string tokenSha256 = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())
+        string tokenSha256 =
+            Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())
             + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
-        var activated = new ConnectionActivated(id, Guid.NewGuid(),
-            "wallet-" + id.ToString("N")[..12], Guid.NewGuid(),
-            "pc_" + Guid.NewGuid().ToString("N"), Guid.CreateVersion7().ToString(), tokenSha256);
+        var activated = new ConnectionActivated(
+            id,
+            Guid.NewGuid(),
+            "wallet-" + id.ToString("N")[..12],
+            Guid.NewGuid(),
+            "pc_" + Guid.NewGuid().ToString("N"),
+            Guid.CreateVersion7().ToString(),
+            tokenSha256
+        );
         var plan = new StreamPlan(id, "connection", activated.ClientId, activated);
         _streams.Add(plan);
         Add(plan, Tick(500), activated);
         foreach (string currency in Currencies)
         {
-            var funding = new Amount(Currency.Parse(currency),
-                Domain.Quantity.Parse(FundingQuantity));
-            PlanHold(plan, allocation: true, funding, rejected: null, settle: "clear",
-                settleAfterMicroseconds: 1);
+            var funding = new Amount(
+                Currency.Parse(currency),
+                Domain.Quantity.Parse(FundingQuantity)
+            );
+            PlanHold(
+                plan,
+                allocation: true,
+                funding,
+                rejected: null,
+                settle: "clear",
+                settleAfterMicroseconds: 1
+            );
         }
         return plan;
     }
 
-    private void PlanHold(StreamPlan connection, bool allocation, Amount amount, string? rejected,
-        string? settle = null, long? settleAfterMicroseconds = null)
+    private void PlanHold(
+        StreamPlan connection,
+        bool allocation,
+        Amount amount,
+        string? rejected,
+        string? settle = null,
+        long? settleAfterMicroseconds = null
+    )
     {
         var c = (ConnectionActivated)connection.First;
         Guid id = Guid.NewGuid();
         Amount asked = rejected is null
             ? amount
             : new Amount(Currency.Parse("doge"), amount.Quantity);
-        var request = new Domain.Holds.HoldRequest(id, c.ClientId, c.ConnectionId,
-            c.PartnersConnectionId, c.PartnersClientId, asked);
+        var request = new Domain.Holds.HoldRequest(
+            id,
+            c.ClientId,
+            c.ConnectionId,
+            c.PartnersConnectionId,
+            c.PartnersClientId,
+            asked
+        );
         string partnerId = Guid.CreateVersion7().ToString();
         object requested = allocation
             ? AllocationRequested.From(request)
             : DeallocationRequested.From(request);
-        var plan = new StreamPlan(id, allocation ? "allocation" : "deallocation", c.ClientId,
-            requested);
+        var plan = new StreamPlan(
+            id,
+            allocation ? "allocation" : "deallocation",
+            c.ClientId,
+            requested
+        );
         _streams.Add(plan);
         DateTime opened = Tick(60_000);
         Add(plan, opened, requested);
         if (rejected is not null)
         {
-            Add(plan, opened, allocation
-                ? new AllocationRejected(id, partnerId, rejected)
-                : new DeallocationRejected(id, partnerId, rejected));
+            Add(
+                plan,
+                opened,
+                allocation
+                    ? new AllocationRejected(id, partnerId, rejected)
+                    : new DeallocationRejected(id, partnerId, rejected)
+            );
             return;
         }
-        Add(plan, opened, allocation
-            ? new AllocationReserved(id, partnerId, c.ClientId, c.ConnectionId, amount)
-            : new DeallocationReserved(id, partnerId, c.ClientId, c.ConnectionId, amount));
+        Add(
+            plan,
+            opened,
+            allocation
+                ? new AllocationReserved(id, partnerId, c.ClientId, c.ConnectionId, amount)
+                : new DeallocationReserved(id, partnerId, c.ClientId, c.ConnectionId, amount)
+        );
         settle ??= _random.Next(100) < 80 ? "clear" : "release";
         // Settled later: between a moment and a few hours after, interleaved with other appends.
         long after = settleAfterMicroseconds ?? _random.NextInt64(1_000_000, 3_600_000_000);
         DateTime settled = opened.AddTicks(after * TimeSpan.TicksPerMicrosecond);
-        Add(plan, settled, (allocation, settle) switch
-        {
-            (true, "clear") => new AllocationCleared(id, c.ClientId, c.ConnectionId, amount),
-            (true, _) => new AllocationReleased(id, c.ClientId, c.ConnectionId, amount),
-            (false, "clear") => new DeallocationCleared(id, c.ClientId, c.ConnectionId, amount),
-            (false, _) => new DeallocationReleased(id, c.ClientId, c.ConnectionId, amount),
-        });
+        Add(
+            plan,
+            settled,
+            (allocation, settle) switch
+            {
+                (true, "clear") => new AllocationCleared(id, c.ClientId, c.ConnectionId, amount),
+                (true, _) => new AllocationReleased(id, c.ClientId, c.ConnectionId, amount),
+                (false, "clear") => new DeallocationCleared(id, c.ClientId, c.ConnectionId, amount),
+                (false, _) => new DeallocationReleased(id, c.ClientId, c.ConnectionId, amount),
+            }
+        );
     }
 
     private Amount Quantity()
     {
         string currency = Currencies[_random.Next(Currencies.Length)];
-        long quantity = currency == "eth"
-            ? _random.NextInt64(1, 1_000_000) * 1_000_000_000_000
-            : _random.NextInt64(1, 100_000_000);
-        return new Amount(Currency.Parse(currency), Domain.Quantity.Parse(quantity.ToString(
-            System.Globalization.CultureInfo.InvariantCulture)));
+        long quantity =
+            currency == "eth"
+                ? _random.NextInt64(1, 1_000_000) * 1_000_000_000_000
+                : _random.NextInt64(1, 100_000_000);
+        return new Amount(
+            Currency.Parse(currency),
+            Domain.Quantity.Parse(
+                quantity.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            )
+        );
     }
 
     /// <summary>
@@ -176,7 +235,8 @@ public sealed class Seeder(EventTypeRegistry registry, int seed = 20_260_101)
             """
             COPY ledger.streams (id, type, version, created_at, updated_at)
             FROM STDIN (FORMAT BINARY)
-            """);
+            """
+        );
         foreach (StreamPlan s in _streams)
         {
             await importer.StartRowAsync();
@@ -189,16 +249,21 @@ public sealed class Seeder(EventTypeRegistry registry, int seed = 20_260_101)
         await importer.CompleteAsync();
     }
 
-    private async Task CopyEventsAsync(NpgsqlConnection connection, List<PlannedEvent> ordered,
-        TextWriter log)
+    private async Task CopyEventsAsync(
+        NpgsqlConnection connection,
+        List<PlannedEvent> ordered,
+        TextWriter log
+    )
     {
         using var hasher = new EventHash();
         var meter = new ProgressMeter(log, "seed");
         long written = 0;
-        await using NpgsqlBinaryImporter importer = await connection.BeginBinaryImportAsync("""
+        await using NpgsqlBinaryImporter importer = await connection.BeginBinaryImportAsync(
+            """
             COPY ledger.events (stream_id, version, type, data, metadata, recorded_at, hash)
             FROM STDIN (FORMAT BINARY)
-            """);
+            """
+        );
         foreach (PlannedEvent e in ordered)
         {
             string type = registry.AliasOf(e.Data);

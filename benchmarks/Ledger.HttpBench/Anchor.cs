@@ -7,8 +7,12 @@ using Npgsql;
 namespace Ledger.HttpBench;
 
 /// <summary>One pgbench run of the anchor script: transactions per second and mean latency.</summary>
-public sealed record AnchorResult(double TransactionsPerSecond, double LatencyAverageMilliseconds,
-    long Transactions, long Failed)
+public sealed record AnchorResult(
+    double TransactionsPerSecond,
+    double LatencyAverageMilliseconds,
+    long Transactions,
+    long Failed
+)
 {
     /// <summary>pgbench's CPU as the client's, and PostgreSQL's, during the run.</summary>
     public CpuUse? Cpu { get; init; }
@@ -26,11 +30,17 @@ public static partial class Anchor
     // pgbench exits by itself after -T; this only catches one that hangs.
     private const int PgbenchGraceSeconds = 60;
 
-    public static async Task PrepareAsync(string connectionString, CancellationToken cancellationToken)
+    public static async Task PrepareAsync(
+        string connectionString,
+        CancellationToken cancellationToken
+    )
     {
         string sql = Resource("anchor-setup.sql")
-            .Replace("@accounts@", BenchOptions.AccountCount.ToString(CultureInfo.InvariantCulture),
-                StringComparison.Ordinal);
+            .Replace(
+                "@accounts@",
+                BenchOptions.AccountCount.ToString(CultureInfo.InvariantCulture),
+                StringComparison.Ordinal
+            );
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
@@ -40,10 +50,17 @@ public static partial class Anchor
         await vacuum.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public static async Task<AnchorResult> RunAsync(string connectionString, int clients, int seconds,
-        CancellationToken cancellationToken)
+    public static async Task<AnchorResult> RunAsync(
+        string connectionString,
+        int clients,
+        int seconds,
+        CancellationToken cancellationToken
+    )
     {
-        string script = Path.Combine(Path.GetTempPath(), $"ledger-anchor-{Environment.ProcessId}.sql");
+        string script = Path.Combine(
+            Path.GetTempPath(),
+            $"ledger-anchor-{Environment.ProcessId}.sql"
+        );
         await File.WriteAllTextAsync(script, Resource("anchor.sql"), cancellationToken);
         try
         {
@@ -54,20 +71,35 @@ public static partial class Anchor
                 RedirectStandardError = true,
                 UseShellExecute = false,
             };
-            foreach (string argument in (string[])
-                [
-                    "-h", builder.Host!, "-p", builder.Port.ToString(CultureInfo.InvariantCulture),
-                    "-U", builder.Username!, "-n", "-f", script,
-                    "-c", clients.ToString(CultureInfo.InvariantCulture),
-                    "-j", Math.Min(PgbenchThreads, clients).ToString(CultureInfo.InvariantCulture),
-                    "-T", seconds.ToString(CultureInfo.InvariantCulture),
-                    "-D", $"accounts={BenchOptions.AccountCount}", builder.Database!,
-                ])
+            foreach (
+                string argument in (string[])
+                    [
+                        "-h",
+                        builder.Host!,
+                        "-p",
+                        builder.Port.ToString(CultureInfo.InvariantCulture),
+                        "-U",
+                        builder.Username!,
+                        "-n",
+                        "-f",
+                        script,
+                        "-c",
+                        clients.ToString(CultureInfo.InvariantCulture),
+                        "-j",
+                        Math.Min(PgbenchThreads, clients).ToString(CultureInfo.InvariantCulture),
+                        "-T",
+                        seconds.ToString(CultureInfo.InvariantCulture),
+                        "-D",
+                        $"accounts={BenchOptions.AccountCount}",
+                        builder.Database!,
+                    ]
+            )
             {
                 start.ArgumentList.Add(argument);
             }
             start.Environment["PGPASSWORD"] = builder.Password ?? "";
-            using Process process = Process.Start(start)
+            using Process process =
+                Process.Start(start)
                 ?? throw new InvalidOperationException("pgbench did not start (is it installed?)");
             Task<string> output = process.StandardOutput.ReadToEndAsync(cancellationToken);
             Task<string> error = process.StandardError.ReadToEndAsync(cancellationToken);
@@ -77,7 +109,9 @@ public static partial class Anchor
             string text = await output;
             if (process.ExitCode != 0)
             {
-                throw new InvalidOperationException($"pgbench failed ({process.ExitCode}): {await error}{text}");
+                throw new InvalidOperationException(
+                    $"pgbench failed ({process.ExitCode}): {await error}{text}"
+                );
             }
             return Parse(text);
         }
@@ -101,13 +135,14 @@ public static partial class Anchor
             double.Parse(tps.Groups[1].Value, CultureInfo.InvariantCulture),
             double.Parse(latency.Groups[1].Value, CultureInfo.InvariantCulture),
             long.Parse(processed.Groups[1].Value, CultureInfo.InvariantCulture),
-            failed.Success ? long.Parse(failed.Groups[1].Value, CultureInfo.InvariantCulture) : 0);
+            failed.Success ? long.Parse(failed.Groups[1].Value, CultureInfo.InvariantCulture) : 0
+        );
     }
 
     private static string Resource(string name)
     {
-        using Stream stream = Assembly.GetExecutingAssembly()
-            .GetManifestResourceStream("Ledger.HttpBench." + name)
+        using Stream stream =
+            Assembly.GetExecutingAssembly().GetManifestResourceStream("Ledger.HttpBench." + name)
             ?? throw new InvalidOperationException($"resource {name} missing");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();

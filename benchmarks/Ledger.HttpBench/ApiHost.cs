@@ -43,7 +43,9 @@ public sealed class ApiHost : IAsyncDisposable
                 return d.FullName;
             }
         }
-        throw new InvalidOperationException("Ledger.sln not found above " + AppContext.BaseDirectory);
+        throw new InvalidOperationException(
+            "Ledger.sln not found above " + AppContext.BaseDirectory
+        );
     }
 
     public static string ApiDll(string root) =>
@@ -52,13 +54,29 @@ public sealed class ApiHost : IAsyncDisposable
     /// <summary>dotnet build -c Release src/Ledger.Api: incremental, so quick when up to date.</summary>
     public static async Task BuildAsync(string root, CancellationToken cancellationToken)
     {
-        await ChildProcess.RunAsync("dotnet",
-            ["build", "-c", "Release", "--nologo", "-v", "q", Path.Combine(root, "src", "Ledger.Api")],
-            environment: null, cancellationToken);
+        await ChildProcess.RunAsync(
+            "dotnet",
+            [
+                "build",
+                "-c",
+                "Release",
+                "--nologo",
+                "-v",
+                "q",
+                Path.Combine(root, "src", "Ledger.Api"),
+            ],
+            environment: null,
+            cancellationToken
+        );
     }
 
-    public static async Task<ApiHost> StartAsync(string root, string connectionString,
-        string bitGoPublicKeyPem, bool groupCommit, CancellationToken cancellationToken)
+    public static async Task<ApiHost> StartAsync(
+        string root,
+        string connectionString,
+        string bitGoPublicKeyPem,
+        bool groupCommit,
+        CancellationToken cancellationToken
+    )
     {
         int port = FreePort();
         var address = new Uri($"http://127.0.0.1:{port}");
@@ -79,7 +97,8 @@ public sealed class ApiHost : IAsyncDisposable
         start.Environment["Auth__ApiKeys__bench__Key"] = ReaderApiKey;
         start.Environment["Auth__ApiKeys__bench__Role"] = "reader";
         start.Environment["Ledger__GroupCommit"] = groupCommit ? "true" : "false";
-        Process process = Process.Start(start) ?? throw new InvalidOperationException("the API did not start");
+        Process process =
+            Process.Start(start) ?? throw new InvalidOperationException("the API did not start");
         var log = new StreamWriter(logPath) { AutoFlush = true };
         process.OutputDataReceived += (_, e) => Write(log, e.Data);
         process.ErrorDataReceived += (_, e) => Write(log, e.Data);
@@ -114,17 +133,26 @@ public sealed class ApiHost : IAsyncDisposable
 
     private async Task WaitUntilReadyAsync(CancellationToken cancellationToken)
     {
-        using var http = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(5) };
+        using var http = new HttpClient
+        {
+            BaseAddress = Address,
+            Timeout = TimeSpan.FromSeconds(5),
+        };
         var deadline = DateTime.UtcNow.AddSeconds(ReadySecondsMax);
         while (DateTime.UtcNow < deadline)
         {
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"the API exited ({_process.ExitCode}); see {LogPath}");
+                throw new InvalidOperationException(
+                    $"the API exited ({_process.ExitCode}); see {LogPath}"
+                );
             }
             try
             {
-                using HttpResponseMessage response = await http.GetAsync("/health/ready", cancellationToken);
+                using HttpResponseMessage response = await http.GetAsync(
+                    "/health/ready",
+                    cancellationToken
+                );
                 if (response.StatusCode == HttpStatusCode.OK)
                 {
                     return;
@@ -136,7 +164,9 @@ public sealed class ApiHost : IAsyncDisposable
             }
             await Task.Delay(ReadyPollMilliseconds, cancellationToken);
         }
-        throw new TimeoutException($"the API was not ready within {ReadySecondsMax} s; see {LogPath}");
+        throw new TimeoutException(
+            $"the API was not ready within {ReadySecondsMax} s; see {LogPath}"
+        );
     }
 
     private static void Write(StreamWriter log, string? line)
@@ -161,9 +191,13 @@ public sealed class ApiHost : IAsyncDisposable
 /// <summary>Runs a command to completion; a non-zero exit is an error naming its output.</summary>
 public static class ChildProcess
 {
-    public static async Task<(int ExitCode, string Output)> RunAsync(string file, IEnumerable<string> arguments,
-        IReadOnlyDictionary<string, string>? environment, CancellationToken cancellationToken,
-        bool throwOnFailure = true)
+    public static async Task<(int ExitCode, string Output)> RunAsync(
+        string file,
+        IEnumerable<string> arguments,
+        IReadOnlyDictionary<string, string>? environment,
+        CancellationToken cancellationToken,
+        bool throwOnFailure = true
+    )
     {
         var start = new ProcessStartInfo(file)
         {
@@ -179,15 +213,17 @@ public static class ChildProcess
         {
             start.Environment[key] = value;
         }
-        using Process process = Process.Start(start) ?? throw new InvalidOperationException($"{file} did not start");
+        using Process process =
+            Process.Start(start) ?? throw new InvalidOperationException($"{file} did not start");
         Task<string> output = process.StandardOutput.ReadToEndAsync(cancellationToken);
         Task<string> error = process.StandardError.ReadToEndAsync(cancellationToken);
         await process.WaitForExitAsync(cancellationToken);
         string text = (await output) + (await error);
         if (throwOnFailure && process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} failed "
-                + $"({process.ExitCode}):\n{text}");
+            throw new InvalidOperationException(
+                $"{file} {string.Join(' ', arguments)} failed " + $"({process.ExitCode}):\n{text}"
+            );
         }
         return (process.ExitCode, text);
     }

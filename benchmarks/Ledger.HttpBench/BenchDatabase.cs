@@ -32,7 +32,10 @@ public sealed class BenchDatabase : IAsyncDisposable
 
     public bool IsDurable { get; private set; }
 
-    public static async Task<BenchDatabase> OpenAsync(string? given, CancellationToken cancellationToken)
+    public static async Task<BenchDatabase> OpenAsync(
+        string? given,
+        CancellationToken cancellationToken
+    )
     {
         BenchDatabase database;
         if (!string.IsNullOrWhiteSpace(given))
@@ -41,15 +44,20 @@ public sealed class BenchDatabase : IAsyncDisposable
         }
         else
         {
-            string root = Path.Combine(Path.GetTempPath(),
-                "ledger-httpbench-" + Guid.NewGuid().ToString("N")[..8]);
-            LocalPostgresCluster cluster = await LocalPostgresCluster.StartAsync(new LocalPostgresOptions
-            {
-                RootDirectory = root,
-                Throwaway = true,
-                Durable = true,
-                DatabaseName = "ledger_bench",
-            }, cancellationToken);
+            string root = Path.Combine(
+                Path.GetTempPath(),
+                "ledger-httpbench-" + Guid.NewGuid().ToString("N")[..8]
+            );
+            LocalPostgresCluster cluster = await LocalPostgresCluster.StartAsync(
+                new LocalPostgresOptions
+                {
+                    RootDirectory = root,
+                    Throwaway = true,
+                    Durable = true,
+                    DatabaseName = "ledger_bench",
+                },
+                cancellationToken
+            );
             database = new BenchDatabase(cluster.ConnectionString, cluster);
         }
         await database.ReadSettingsAsync(cancellationToken);
@@ -74,7 +82,8 @@ public sealed class BenchDatabase : IAsyncDisposable
         await reader.ReadAsync(cancellationToken);
         string version = reader.GetString(0).Split(' ')[0];
         IsDurable = reader.GetString(1) == "on" && reader.GetString(2) == "on";
-        Description = $"PostgreSQL {version} ({(_cluster is null ? "given server" : "local cluster")}): "
+        Description =
+            $"PostgreSQL {version} ({(_cluster is null ? "given server" : "local cluster")}): "
             + $"fsync={reader.GetString(1)}, synchronous_commit={reader.GetString(2)}, "
             + $"full_page_writes={reader.GetString(3)}, shared_buffers={reader.GetString(4)}, "
             + $"max_connections={reader.GetString(5)}";

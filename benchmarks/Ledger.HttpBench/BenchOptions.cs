@@ -9,7 +9,8 @@ public sealed record BenchOptions(
     bool RunBefore,
     bool WriteDocs,
     string CommandLine,
-    string? TraceTool = null)
+    string? TraceTool = null
+)
 {
     public const int ClientsDefault = 32;
     public const int ClientsMax = 512;
@@ -37,11 +38,17 @@ public sealed record BenchOptions(
     {
         if (Clients is < 1 or > ClientsMax)
         {
-            throw new ArgumentOutOfRangeException(nameof(Clients), $"--clients must be 1-{ClientsMax}");
+            throw new ArgumentOutOfRangeException(
+                nameof(Clients),
+                $"--clients must be 1-{ClientsMax}"
+            );
         }
         if (Seconds is < 1 or > SecondsMax)
         {
-            throw new ArgumentOutOfRangeException(nameof(Seconds), $"--seconds must be 1-{SecondsMax}");
+            throw new ArgumentOutOfRangeException(
+                nameof(Seconds),
+                $"--seconds must be 1-{SecondsMax}"
+            );
         }
         if (Scenarios.Any(s => !AllScenarios.Contains(s)))
         {

@@ -9,7 +9,10 @@ namespace Ledger.HttpBench;
 /// </summary>
 public static class BenchRun
 {
-    public static async Task<int> RunAsync(BenchOptions options, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(
+        BenchOptions options,
+        CancellationToken cancellationToken
+    )
     {
         var total = Stopwatch.StartNew();
         var machine = MachineInfo.Read();
@@ -17,42 +20,98 @@ public static class BenchRun
         string root = ApiHost.RepositoryRoot();
         Console.WriteLine("building src/Ledger.Api in Release ...");
         await ApiHost.BuildAsync(root, cancellationToken);
-        await using BenchDatabase database = await BenchDatabase.OpenAsync(options.ConnectionString,
-            cancellationToken);
+        await using BenchDatabase database = await BenchDatabase.OpenAsync(
+            options.ConnectionString,
+            cancellationToken
+        );
         Console.WriteLine(database.Description);
         if (!database.IsDurable)
         {
-            Console.WriteLine("WARNING: fsync or synchronous_commit is off; the numbers are not durable ones");
+            Console.WriteLine(
+                "WARNING: fsync or synchronous_commit is off; the numbers are not durable ones"
+            );
         }
         await Anchor.PrepareAsync(database.ConnectionString, cancellationToken);
         CpuMeter? meter = await CpuMeter.ForAsync(database.ConnectionString, cancellationToken);
-        var anchors = new List<AnchorResult> { await RunAnchorAsync(database, options, meter, cancellationToken) };
+        var anchors = new List<AnchorResult>
+        {
+            await RunAnchorAsync(database, options, meter, cancellationToken),
+        };
         using var signer = new Signer();
         var results = new List<ScenarioResult>();
         IReadOnlyList<BenchAccount> accounts;
         List<Step> journal;
-        await using (ApiHost setupHost = await StartApiAsync(root, database, signer, true, cancellationToken))
+        await using (
+            ApiHost setupHost = await StartApiAsync(root, database, signer, true, cancellationToken)
+        )
         {
-            using HttpClient setupClient = Driver.CreateClient(setupHost.Address, options.Clients * 2);
-            Console.WriteLine($"preparing {BenchOptions.AccountCount:N0} funded client balances ...");
-            accounts = await Accounts.PrepareAsync(setupClient, signer, BenchOptions.AccountCount,
-                options.Clients);
+            using HttpClient setupClient = Driver.CreateClient(
+                setupHost.Address,
+                options.Clients * 2
+            );
+            Console.WriteLine(
+                $"preparing {BenchOptions.AccountCount:N0} funded client balances ..."
+            );
+            accounts = await Accounts.PrepareAsync(
+                setupClient,
+                signer,
+                BenchOptions.AccountCount,
+                options.Clients
+            );
         }
         var workload = new Workload(accounts, seed: 8);
         journal = [];
         if (options.RunBefore && options.Scenarios.Contains(1))
         {
-            results.Add((await RunScenariosAsync(root, database, signer, workload, options, [1],
-                groupCommit: false, journal, meter, cancellationToken))[0]);
+            results.Add(
+                (
+                    await RunScenariosAsync(
+                        root,
+                        database,
+                        signer,
+                        workload,
+                        options,
+                        [1],
+                        groupCommit: false,
+                        journal,
+                        meter,
+                        cancellationToken
+                    )
+                )[0]
+            );
         }
-        results.AddRange(await RunScenariosAsync(root, database, signer, workload, options, options.Scenarios,
-            groupCommit: true, journal, meter, cancellationToken));
+        results.AddRange(
+            await RunScenariosAsync(
+                root,
+                database,
+                signer,
+                workload,
+                options,
+                options.Scenarios,
+                groupCommit: true,
+                journal,
+                meter,
+                cancellationToken
+            )
+        );
         anchors.Add(await RunAnchorAsync(database, options, meter, cancellationToken));
         Console.WriteLine("checking: audit verify and invariants ...");
-        IReadOnlyList<string> checks = await Checks.RunAsync(root, database.ConnectionString, accounts, journal,
-            cancellationToken);
-        var report = new Report(options, machine, database.Description, anchors, results, checks,
-            total.Elapsed);
+        IReadOnlyList<string> checks = await Checks.RunAsync(
+            root,
+            database.ConnectionString,
+            accounts,
+            journal,
+            cancellationToken
+        );
+        var report = new Report(
+            options,
+            machine,
+            database.Description,
+            anchors,
+            results,
+            checks,
+            total.Elapsed
+        );
         string markdown = report.ToMarkdown();
         Console.WriteLine();
         Console.WriteLine(markdown);
@@ -64,27 +123,58 @@ public static class BenchRun
         return report.Passed ? 0 : 1;
     }
 
-    private static async Task<List<ScenarioResult>> RunScenariosAsync(string root, BenchDatabase database,
-        Signer signer, Workload workload, BenchOptions options, int[] scenarios, bool groupCommit,
-        List<Step> journal, CpuMeter? meter, CancellationToken cancellationToken)
+    private static async Task<List<ScenarioResult>> RunScenariosAsync(
+        string root,
+        BenchDatabase database,
+        Signer signer,
+        Workload workload,
+        BenchOptions options,
+        int[] scenarios,
+        bool groupCommit,
+        List<Step> journal,
+        CpuMeter? meter,
+        CancellationToken cancellationToken
+    )
     {
         var results = new List<ScenarioResult>();
-        await using ApiHost host = await StartApiAsync(root, database, signer, groupCommit, cancellationToken);
+        await using ApiHost host = await StartApiAsync(
+            root,
+            database,
+            signer,
+            groupCommit,
+            cancellationToken
+        );
         Console.WriteLine($"API pid {host.ProcessId} on {host.Address} (log: {host.LogPath})");
         // Writers and readers each get a connection; a client never waits for a socket.
         using HttpClient http = Driver.CreateClient(host.Address, options.Clients * 3);
-        var runner = new ScenarioRunner(new Driver(http), signer, workload, options, host.ProcessId, meter);
+        var runner = new ScenarioRunner(
+            new Driver(http),
+            signer,
+            workload,
+            options,
+            host.ProcessId,
+            meter
+        );
         Console.WriteLine("warming up the API (every path, up to 15 s) ...");
         await runner.WarmUpAsync();
         foreach (int scenario in scenarios)
         {
-            Console.WriteLine($"scenario {scenario} ({ScenarioRunner.NameOf(scenario)}), group commit "
-                + $"{(groupCommit ? "on" : "off")}, C = {options.Clients}, {options.Seconds} s ...");
+            Console.WriteLine(
+                $"scenario {scenario} ({ScenarioRunner.NameOf(scenario)}), group commit "
+                    + $"{(groupCommit ? "on" : "off")}, C = {options.Clients}, {options.Seconds} s ..."
+            );
             if (scenario == 5)
             {
                 results.Add(Print(await runner.RunReadsAloneAsync(groupCommit)));
-                results.Add(Print(await runner.RunWritesAsync(1, groupCommit,
-                    readers: Math.Max(1, options.Clients / 4))));
+                results.Add(
+                    Print(
+                        await runner.RunWritesAsync(
+                            1,
+                            groupCommit,
+                            readers: Math.Max(1, options.Clients / 4)
+                        )
+                    )
+                );
             }
             else
             {
@@ -99,15 +189,19 @@ public static class BenchRun
     {
         foreach (OperationStats o in result.Operations)
         {
-            Console.WriteLine($"    {o.Operation,-14} {o.Requests,8:N0} req {o.RequestsPerSecond,8:N0}/s  "
-                + $"p50 {o.P50Milliseconds,6:F1}  p99 {o.P99Milliseconds,6:F1}  max {o.MaxMilliseconds,7:F1} ms"
-                + $"  non-2xx {o.Unexpected}  rejected {o.Rejected}");
+            Console.WriteLine(
+                $"    {o.Operation, -14} {o.Requests, 8:N0} req {o.RequestsPerSecond, 8:N0}/s  "
+                    + $"p50 {o.P50Milliseconds, 6:F1}  p99 {o.P99Milliseconds, 6:F1}  max {o.MaxMilliseconds, 7:F1} ms"
+                    + $"  non-2xx {o.Unexpected}  rejected {o.Rejected}"
+            );
         }
         if (result.Cpu is { } cpu)
         {
             var per = cpu.PerRequest(result.Requests);
-            Console.WriteLine($"    CPU per request: client {per.Client:F0} + API {per.Api:F0} + PostgreSQL "
-                + $"{per.Postgres:F0} = {per.Total:F0} µs");
+            Console.WriteLine(
+                $"    CPU per request: client {per.Client:F0} + API {per.Api:F0} + PostgreSQL "
+                    + $"{per.Postgres:F0} = {per.Total:F0} µs"
+            );
         }
         if (result.Note.Length > 0)
         {
@@ -116,33 +210,59 @@ public static class BenchRun
         return result;
     }
 
-    private static Task<ApiHost> StartApiAsync(string root, BenchDatabase database, Signer signer,
-        bool groupCommit, CancellationToken cancellationToken) =>
-        ApiHost.StartAsync(root, database.ConnectionString, signer.PublicKeyPem, groupCommit, cancellationToken);
+    private static Task<ApiHost> StartApiAsync(
+        string root,
+        BenchDatabase database,
+        Signer signer,
+        bool groupCommit,
+        CancellationToken cancellationToken
+    ) =>
+        ApiHost.StartAsync(
+            root,
+            database.ConnectionString,
+            signer.PublicKeyPem,
+            groupCommit,
+            cancellationToken
+        );
 
-    private static async Task<AnchorResult> RunAnchorAsync(BenchDatabase database, BenchOptions options,
-        CpuMeter? meter, CancellationToken cancellationToken)
+    private static async Task<AnchorResult> RunAnchorAsync(
+        BenchDatabase database,
+        BenchOptions options,
+        CpuMeter? meter,
+        CancellationToken cancellationToken
+    )
     {
         Console.WriteLine($"anchor: pgbench -c {options.Clients} -T {options.Seconds} ...");
         long pgbenchBefore = meter?.ReapedChildren() ?? 0;
         long postgresBefore = meter?.Postgres() ?? 0;
-        AnchorResult anchor = await Anchor.RunAsync(database.ConnectionString, options.Clients, options.Seconds,
-            cancellationToken);
+        AnchorResult anchor = await Anchor.RunAsync(
+            database.ConnectionString,
+            options.Clients,
+            options.Seconds,
+            cancellationToken
+        );
         if (meter is not null)
         {
             anchor = anchor with
             {
-                Cpu = new CpuUse(meter.Seconds(meter.ReapedChildren() - pgbenchBefore), 0,
-                    meter.Seconds(meter.Postgres() - postgresBefore)),
+                Cpu = new CpuUse(
+                    meter.Seconds(meter.ReapedChildren() - pgbenchBefore),
+                    0,
+                    meter.Seconds(meter.Postgres() - postgresBefore)
+                ),
             };
         }
-        Console.WriteLine($"    {anchor.TransactionsPerSecond:N0} TPS, mean latency "
-            + $"{anchor.LatencyAverageMilliseconds:F2} ms, {anchor.Failed} failed");
+        Console.WriteLine(
+            $"    {anchor.TransactionsPerSecond:N0} TPS, mean latency "
+                + $"{anchor.LatencyAverageMilliseconds:F2} ms, {anchor.Failed} failed"
+        );
         if (anchor.Cpu is { } cpu)
         {
             var per = cpu.PerRequest(anchor.Transactions);
-            Console.WriteLine($"    CPU per transaction: pgbench {per.Client:F0} + PostgreSQL {per.Postgres:F0} "
-                + $"= {per.Total:F0} µs");
+            Console.WriteLine(
+                $"    CPU per transaction: pgbench {per.Client:F0} + PostgreSQL {per.Postgres:F0} "
+                    + $"= {per.Total:F0} µs"
+            );
         }
         return anchor;
     }

@@ -31,10 +31,18 @@ public static class Checks
         WHERE kind = 'deallocation' AND connection_id = ANY($1) GROUP BY status
         """;
 
-    public static async Task<IReadOnlyList<string>> RunAsync(string root, string connectionString,
-        IReadOnlyList<BenchAccount> accounts, IReadOnlyList<Step> steps, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<string>> RunAsync(
+        string root,
+        string connectionString,
+        IReadOnlyList<BenchAccount> accounts,
+        IReadOnlyList<Step> steps,
+        CancellationToken cancellationToken
+    )
     {
-        var lines = new List<string> { await AuditVerifyAsync(root, connectionString, cancellationToken) };
+        var lines = new List<string>
+        {
+            await AuditVerifyAsync(root, connectionString, cancellationToken),
+        };
         Guid[] connections = [.. accounts.Select(a => a.ConnectionId)];
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
@@ -44,23 +52,36 @@ public static class Checks
         return lines;
     }
 
-    private static async Task<string> AuditVerifyAsync(string root, string connectionString,
-        CancellationToken cancellationToken)
+    private static async Task<string> AuditVerifyAsync(
+        string root,
+        string connectionString,
+        CancellationToken cancellationToken
+    )
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
-        (int exitCode, string output) = await ChildProcess.RunAsync("dotnet",
+        (int exitCode, string output) = await ChildProcess.RunAsync(
+            "dotnet",
             [ApiHost.ApiDll(root), "audit", "verify"],
             new Dictionary<string, string> { ["ConnectionStrings__Ledger"] = connectionString },
-            cancellationToken, throwOnFailure: false);
-        string summary = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .LastOrDefault() ?? "";
+            cancellationToken,
+            throwOnFailure: false
+        );
+        string summary =
+            output
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .LastOrDefault()
+            ?? "";
         return exitCode == 0
             ? $"ok   audit verify: clean in {started.Elapsed.TotalSeconds:F1} s ({summary})"
             : $"FAIL audit verify exited {exitCode}:\n{output}";
     }
 
-    private static async Task<string> BalancesAsync(NpgsqlConnection connection, Guid[] connections,
-        int expectedRows, CancellationToken cancellationToken)
+    private static async Task<string> BalancesAsync(
+        NpgsqlConnection connection,
+        Guid[] connections,
+        int expectedRows,
+        CancellationToken cancellationToken
+    )
     {
         await using var command = new NpgsqlCommand(BalanceInvariantSql, connection);
         command.Parameters.Add(new NpgsqlParameter { Value = connections });
@@ -77,8 +98,12 @@ public static class Checks
     /// What the ledger acknowledged is what it stored: each id answered "reserved" is a
     /// deallocation, in the status its last acknowledged step left it, with its quantity.
     /// </summary>
-    private static async Task<IEnumerable<string>> AcknowledgedAsync(NpgsqlConnection connection,
-        Guid[] connections, IReadOnlyList<Step> steps, CancellationToken cancellationToken)
+    private static async Task<IEnumerable<string>> AcknowledgedAsync(
+        NpgsqlConnection connection,
+        Guid[] connections,
+        IReadOnlyList<Step> steps,
+        CancellationToken cancellationToken
+    )
     {
         var expected = new Dictionary<string, (long Count, BigInteger Sum)>();
         var final = new Dictionary<Guid, (string Status, long Quantity)>();
@@ -91,14 +116,19 @@ public static class Checks
                 Operation.Release => "released",
                 _ => "",
             };
-            if (status.Length > 0 && (step.Operation != Operation.Reserve || !final.ContainsKey(step.HoldId)))
+            if (
+                status.Length > 0
+                && (step.Operation != Operation.Reserve || !final.ContainsKey(step.HoldId))
+            )
             {
                 final[step.HoldId] = (status, step.Quantity);
             }
         }
         foreach ((string status, long quantity) in final.Values)
         {
-            expected[status] = expected.TryGetValue(status, out var e) ? (e.Count + 1, e.Sum + quantity) : (1, quantity);
+            expected[status] = expected.TryGetValue(status, out var e)
+                ? (e.Count + 1, e.Sum + quantity)
+                : (1, quantity);
         }
         var stored = new Dictionary<string, (long Count, BigInteger Sum)>();
         await using var command = new NpgsqlCommand(DeallocationCountsSql, connection);
@@ -109,22 +139,31 @@ public static class Checks
             stored[reader.GetString(0)] = (reader.GetInt64(1), reader.GetFieldValue<BigInteger>(2));
         }
         bool unknownOutcomes = steps.Any(s => s.Done && !s.Succeeded);
-        return expected.Keys.Union(stored.Keys).Order().Select(status =>
-        {
-            var want = expected.GetValueOrDefault(status);
-            var have = stored.GetValueOrDefault(status);
-            bool same = want == have;
-            string verdict = same ? "ok  " : unknownOutcomes ? "WARN" : "FAIL";
-            return $"{verdict} deallocations {status}: acknowledged {want.Count} ({want.Sum}), "
-                + $"stored {have.Count} ({have.Sum})";
-        });
+        return expected
+            .Keys.Union(stored.Keys)
+            .Order()
+            .Select(status =>
+            {
+                var want = expected.GetValueOrDefault(status);
+                var have = stored.GetValueOrDefault(status);
+                bool same = want == have;
+                string verdict =
+                    same ? "ok  "
+                    : unknownOutcomes ? "WARN"
+                    : "FAIL";
+                return $"{verdict} deallocations {status}: acknowledged {want.Count} ({want.Sum}), "
+                    + $"stored {have.Count} ({have.Sum})";
+            });
     }
 
     /// <summary>Scenario 4: every answer to one id is the same bytes, whichever arrived first.</summary>
     private static string Retries(IReadOnlyList<Step> steps)
     {
-        var groups = steps.Where(s => s.KeepAnswer && s.Succeeded).GroupBy(s => s.HoldId)
-            .Where(g => g.Count() > 1).ToList();
+        var groups = steps
+            .Where(s => s.KeepAnswer && s.Succeeded)
+            .GroupBy(s => s.HoldId)
+            .Where(g => g.Count() > 1)
+            .ToList();
         int differing = groups.Count(g => g.Select(s => s.Answer).Distinct().Count() > 1);
         return differing == 0
             ? $"ok   retries: {groups.Count} ids answered more than once, each always the same"

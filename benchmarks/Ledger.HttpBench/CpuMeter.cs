@@ -12,8 +12,12 @@ public sealed record CpuUse(double ClientSeconds, double ApiSeconds, double Post
     public (double Client, double Api, double Postgres, double Total) PerRequest(long requests) =>
         requests == 0
             ? (0, 0, 0, 0)
-            : (Micro(ClientSeconds, requests), Micro(ApiSeconds, requests), Micro(PostgresSeconds, requests),
-                Micro(TotalSeconds, requests));
+            : (
+                Micro(ClientSeconds, requests),
+                Micro(ApiSeconds, requests),
+                Micro(PostgresSeconds, requests),
+                Micro(TotalSeconds, requests)
+            );
 
     private static double Micro(double seconds, long requests) => seconds * 1_000_000 / requests;
 }
@@ -38,7 +42,10 @@ public sealed class CpuMeter
     public static bool Available => File.Exists("/proc/self/stat");
 
     /// <summary>Finds the postmaster through a backend of ours, if the server runs on this host.</summary>
-    public static async Task<CpuMeter?> ForAsync(string connectionString, CancellationToken cancellationToken)
+    public static async Task<CpuMeter?> ForAsync(
+        string connectionString,
+        CancellationToken cancellationToken
+    )
     {
         if (!Available)
         {
@@ -60,8 +67,11 @@ public sealed class CpuMeter
     public CpuUse Since((long Client, long Api, long Postgres) before, int apiProcessId)
     {
         var now = Sample(apiProcessId);
-        return new CpuUse((now.Client - before.Client) / _ticksPerSecond, (now.Api - before.Api) / _ticksPerSecond,
-            (now.Postgres - before.Postgres) / _ticksPerSecond);
+        return new CpuUse(
+            (now.Client - before.Client) / _ticksPerSecond,
+            (now.Api - before.Api) / _ticksPerSecond,
+            (now.Postgres - before.Postgres) / _ticksPerSecond
+        );
     }
 
     /// <summary>Children of this process that have exited (pgbench) count in its cutime.</summary>
@@ -72,8 +82,12 @@ public sealed class CpuMeter
         long total = Read(_postmaster) is { } p ? p[1] + p[2] + p[3] + p[4] : 0;
         foreach (string directory in Directory.EnumerateDirectories("/proc"))
         {
-            if (int.TryParse(Path.GetFileName(directory), out int pid) && pid != _postmaster
-                && Read(pid) is { } f && f[0] == _postmaster)
+            if (
+                int.TryParse(Path.GetFileName(directory), out int pid)
+                && pid != _postmaster
+                && Read(pid) is { } f
+                && f[0] == _postmaster
+            )
             {
                 total += f[1] + f[2];
             }
@@ -101,8 +115,10 @@ public sealed class CpuMeter
         string[] f = text[(text.LastIndexOf(')') + 2)..].Split(' ');
         return
         [
-            long.Parse(f[1], CultureInfo.InvariantCulture), long.Parse(f[11], CultureInfo.InvariantCulture),
-            long.Parse(f[12], CultureInfo.InvariantCulture), long.Parse(f[13], CultureInfo.InvariantCulture),
+            long.Parse(f[1], CultureInfo.InvariantCulture),
+            long.Parse(f[11], CultureInfo.InvariantCulture),
+            long.Parse(f[12], CultureInfo.InvariantCulture),
+            long.Parse(f[13], CultureInfo.InvariantCulture),
             long.Parse(f[14], CultureInfo.InvariantCulture),
         ];
     }

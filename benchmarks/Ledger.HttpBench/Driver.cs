@@ -8,7 +8,8 @@ public sealed record RunResult(
     IReadOnlyList<Step> Steps,
     IReadOnlyList<ReadSample> Reads,
     double ElapsedSeconds,
-    bool PoolExhausted);
+    bool PoolExhausted
+);
 
 /// <summary>A balance query's outcome: status and latency.</summary>
 public readonly record struct ReadSample(int Status, long LatencyTicks);
@@ -23,20 +24,27 @@ public sealed class Driver(HttpClient http)
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
     public static HttpClient CreateClient(Uri address, int connections) =>
-        new(new SocketsHttpHandler
-        {
-            MaxConnectionsPerServer = connections,
-            UseCookies = false,
-            UseProxy = false,
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
-        })
+        new(
+            new SocketsHttpHandler
+            {
+                MaxConnectionsPerServer = connections,
+                UseCookies = false,
+                UseProxy = false,
+                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+            }
+        )
         {
             BaseAddress = address,
             Timeout = TimeSpan.FromSeconds(30),
         };
 
-    public async Task<RunResult> RunAsync(WorkUnit[] units, int writers, int readers, Workload workload,
-        TimeSpan duration)
+    public async Task<RunResult> RunAsync(
+        WorkUnit[] units,
+        int writers,
+        int readers,
+        Workload workload,
+        TimeSpan duration
+    )
     {
         int next = -1;
         bool exhausted = false;
@@ -46,37 +54,45 @@ public sealed class Driver(HttpClient http)
         var loops = new List<Task>();
         for (int w = 0; w < writers; w++)
         {
-            loops.Add(Task.Run(async () =>
-            {
-                while (Stopwatch.GetTimestamp() < deadline)
+            loops.Add(
+                Task.Run(async () =>
                 {
-                    int i = Interlocked.Increment(ref next);
-                    if (i >= units.Length)
+                    while (Stopwatch.GetTimestamp() < deadline)
                     {
-                        exhausted = true;
-                        return;
+                        int i = Interlocked.Increment(ref next);
+                        if (i >= units.Length)
+                        {
+                            exhausted = true;
+                            return;
+                        }
+                        await RunUnitAsync(units[i]);
                     }
-                    await RunUnitAsync(units[i]);
-                }
-            }));
+                })
+            );
         }
         for (int r = 0; r < readers; r++)
         {
             var samples = reads[r] = [];
             string[] paths = [.. Enumerable.Range(0, 4_096).Select(_ => workload.BalancePath())];
-            loops.Add(Task.Run(async () =>
-            {
-                for (int i = 0; Stopwatch.GetTimestamp() < deadline; i++)
+            loops.Add(
+                Task.Run(async () =>
                 {
-                    samples.Add(await ReadAsync(paths[i % paths.Length]));
-                }
-            }));
+                    for (int i = 0; Stopwatch.GetTimestamp() < deadline; i++)
+                    {
+                        samples.Add(await ReadAsync(paths[i % paths.Length]));
+                    }
+                })
+            );
         }
         await Task.WhenAll(loops);
         double elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
         int taken = Math.Min(next + 1, units.Length);
-        return new RunResult([.. units.Take(taken).SelectMany(u => u.Steps).Where(s => s.Done)],
-            [.. reads.SelectMany(r => r)], elapsed, exhausted);
+        return new RunResult(
+            [.. units.Take(taken).SelectMany(u => u.Steps).Where(s => s.Done)],
+            [.. reads.SelectMany(r => r)],
+            elapsed,
+            exhausted
+        );
     }
 
     /// <summary>Runs the unit's steps in order; a settlement follows only a reservation that held.</summary>
@@ -122,7 +138,10 @@ public sealed class Driver(HttpClient http)
     private async Task<ReadSample> ReadAsync(string path)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ApiHost.ReaderApiKey);
+        request.Headers.Authorization = new AuthenticationHeaderValue(
+            "Bearer",
+            ApiHost.ReaderApiKey
+        );
         long started = Stopwatch.GetTimestamp();
         int status;
         try

@@ -11,17 +11,30 @@ public sealed record OperationStats(
     double P99Milliseconds,
     double MaxMilliseconds,
     int Unexpected,
-    int Rejected)
+    int Rejected
+)
 {
     /// <summary>Latency percentiles from raw ticks: sort once, then index (nearest rank).</summary>
-    public static OperationStats From(string operation, IReadOnlyList<long> ticks, double elapsedSeconds,
-        int unexpected, int rejected)
+    public static OperationStats From(
+        string operation,
+        IReadOnlyList<long> ticks,
+        double elapsedSeconds,
+        int unexpected,
+        int rejected
+    )
     {
         long[] sorted = [.. ticks];
         Array.Sort(sorted);
-        return new OperationStats(operation, sorted.Length, sorted.Length / elapsedSeconds,
-            Percentile(sorted, 0.50), Percentile(sorted, 0.99),
-            sorted.Length == 0 ? 0 : Milliseconds(sorted[^1]), unexpected, rejected);
+        return new OperationStats(
+            operation,
+            sorted.Length,
+            sorted.Length / elapsedSeconds,
+            Percentile(sorted, 0.50),
+            Percentile(sorted, 0.99),
+            sorted.Length == 0 ? 0 : Milliseconds(sorted[^1]),
+            unexpected,
+            rejected
+        );
     }
 
     private static double Percentile(long[] sorted, double fraction)

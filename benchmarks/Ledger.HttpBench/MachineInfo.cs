@@ -7,15 +7,22 @@ public sealed record MachineInfo(string Description, string LoadAverage)
 {
     public static MachineInfo Read()
     {
-        string cpu = FirstValue("/proc/cpuinfo", "model name") ?? RuntimeInformation.ProcessArchitecture.ToString();
-        string memory = FirstValue("/proc/meminfo", "MemTotal") is { } kb
-            && long.TryParse(kb.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0], out long kilobytes)
-            ? $"{kilobytes / (1024.0 * 1024.0):F0} GiB"
-            : "unknown memory";
+        string cpu =
+            FirstValue("/proc/cpuinfo", "model name")
+            ?? RuntimeInformation.ProcessArchitecture.ToString();
+        string memory =
+            FirstValue("/proc/meminfo", "MemTotal") is { } kb
+            && long.TryParse(
+                kb.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0],
+                out long kilobytes
+            )
+                ? $"{kilobytes / (1024.0 * 1024.0):F0} GiB"
+                : "unknown memory";
         return new MachineInfo(
             $"{cpu}, {Environment.ProcessorCount} cores, {memory}, {RuntimeInformation.OSDescription}, "
-            + $".NET {Environment.Version}",
-            LoadAverageNow());
+                + $".NET {Environment.Version}",
+            LoadAverageNow()
+        );
     }
 
     public static string LoadAverageNow() =>

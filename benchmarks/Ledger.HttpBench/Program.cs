@@ -19,7 +19,8 @@ var scenarios = new Option<int[]>("--scenario")
 };
 var connection = new Option<string?>("--connection")
 {
-    Description = "A PostgreSQL connection string; default LEDGER_BENCH_CONNECTION, else a throwaway "
+    Description =
+        "A PostgreSQL connection string; default LEDGER_BENCH_CONNECTION, else a throwaway "
         + "durable local cluster",
 };
 var noBefore = new Option<bool>("--no-before")
@@ -32,26 +33,41 @@ var noDocs = new Option<bool>("--no-docs")
 };
 var traceTool = new Option<string?>("--trace-tool")
 {
-    Description = "Path to dotnet-trace: samples the API's threads during each measured run into "
+    Description =
+        "Path to dotnet-trace: samples the API's threads during each measured run into "
         + "/tmp/httpbench/ and prints the top methods",
 };
-var root = new RootCommand("Ledger HTTP benchmark: the real API against the pgbench anchor, in one run")
+var root = new RootCommand(
+    "Ledger HTTP benchmark: the real API against the pgbench anchor, in one run"
+)
 {
-    clients, seconds, scenarios, connection, noBefore, noDocs, traceTool,
+    clients,
+    seconds,
+    scenarios,
+    connection,
+    noBefore,
+    noDocs,
+    traceTool,
 };
-root.SetAction(async (parse, cancellationToken) =>
-{
-    var options = new BenchOptions(
-        parse.GetValue(clients),
-        parse.GetValue(seconds),
-        parse.GetValue(scenarios) is { Length: > 0 } chosen ? chosen : BenchOptions.AllScenarios,
-        parse.GetValue(connection) ?? Environment.GetEnvironmentVariable("LEDGER_BENCH_CONNECTION"),
-        RunBefore: !parse.GetValue(noBefore),
-        WriteDocs: !parse.GetValue(noDocs),
-        CommandLine: "dotnet run -c Release --project benchmarks/Ledger.HttpBench -- "
-            + string.Join(' ', args),
-        parse.GetValue(traceTool));
-    options.Validate();
-    return await BenchRun.RunAsync(options, cancellationToken);
-});
+root.SetAction(
+    async (parse, cancellationToken) =>
+    {
+        var options = new BenchOptions(
+            parse.GetValue(clients),
+            parse.GetValue(seconds),
+            parse.GetValue(scenarios) is { Length: > 0 } chosen
+                ? chosen
+                : BenchOptions.AllScenarios,
+            parse.GetValue(connection)
+                ?? Environment.GetEnvironmentVariable("LEDGER_BENCH_CONNECTION"),
+            RunBefore: !parse.GetValue(noBefore),
+            WriteDocs: !parse.GetValue(noDocs),
+            CommandLine: "dotnet run -c Release --project benchmarks/Ledger.HttpBench -- "
+                + string.Join(' ', args),
+            parse.GetValue(traceTool)
+        );
+        options.Validate();
+        return await BenchRun.RunAsync(options, cancellationToken);
+    }
+);
 return await root.Parse(args).InvokeAsync();

@@ -15,7 +15,8 @@ public sealed class Report(
     IReadOnlyList<AnchorResult> anchors,
     IReadOnlyList<ScenarioResult> results,
     IReadOnlyList<string> checks,
-    TimeSpan took)
+    TimeSpan took
+)
 {
     public const string StartMarker = "<!-- httpbench:latest:start -->";
     public const string EndMarker = "<!-- httpbench:latest:end -->";
@@ -35,21 +36,28 @@ public sealed class Report(
     public string ToMarkdown()
     {
         var text = new StringBuilder();
-        string now = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
+        string now = DateTime.UtcNow.ToString(
+            "yyyy-MM-dd HH:mm 'UTC'",
+            CultureInfo.InvariantCulture
+        );
         text.AppendLine($"### Latest run: {now}");
         text.AppendLine();
         text.AppendLine($"- Command: `{options.CommandLine.Trim()}`");
         text.AppendLine($"- Machine: {machine.Description}");
         text.AppendLine(
             $"- Load average (1, 5, 15 min) before the run: {machine.LoadAverage}; after: "
-            + MachineInfo.LoadAverageNow());
+                + MachineInfo.LoadAverageNow()
+        );
         text.AppendLine($"- Database: {database}");
         text.AppendLine(
             $"- C = {options.Clients} clients, {options.Seconds} s per scenario; the run took "
-            + $"{took.TotalMinutes:F1} min");
+                + $"{took.TotalMinutes:F1} min"
+        );
         text.AppendLine();
-        text.AppendLine("| scenario | group commit | operation | requests | req/s | p50 ms | p99 ms | max ms "
-            + "| non-2xx | rejected |");
+        text.AppendLine(
+            "| scenario | group commit | operation | requests | req/s | p50 ms | p99 ms | max ms "
+                + "| non-2xx | rejected |"
+        );
         text.AppendLine("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (ScenarioResult r in results)
         {
@@ -57,8 +65,9 @@ public sealed class Report(
             {
                 text.AppendLine(
                     $"| {r.Scenario}. {r.Name} | {(r.GroupCommit ? "on" : "off")} | {o.Operation} | "
-                    + $"{o.Requests:N0} | {o.RequestsPerSecond:N0} | {o.P50Milliseconds:F1} | "
-                    + $"{o.P99Milliseconds:F1} | {o.MaxMilliseconds:F1} | {o.Unexpected} | {o.Rejected} |");
+                        + $"{o.Requests:N0} | {o.RequestsPerSecond:N0} | {o.P50Milliseconds:F1} | "
+                        + $"{o.P99Milliseconds:F1} | {o.MaxMilliseconds:F1} | {o.Unexpected} | {o.Rejected} |"
+                );
             }
         }
         foreach (ScenarioResult r in results.Where(r => r.Note.Length > 0))
@@ -86,9 +95,10 @@ public sealed class Report(
         string existing = File.Exists(path) ? File.ReadAllText(path) : "# Benchmarks\n";
         int start = existing.IndexOf(StartMarker, StringComparison.Ordinal);
         int end = existing.IndexOf(EndMarker, StringComparison.Ordinal);
-        string updated = start >= 0 && end > start
-            ? existing[..start] + block + existing[(end + EndMarker.Length)..]
-            : existing.TrimEnd() + "\n\n" + SectionHeading + "\n\n" + block + "\n";
+        string updated =
+            start >= 0 && end > start
+                ? existing[..start] + block + existing[(end + EndMarker.Length)..]
+                : existing.TrimEnd() + "\n\n" + SectionHeading + "\n\n" + block + "\n";
         File.WriteAllText(path, updated);
         return path;
     }
@@ -99,33 +109,58 @@ public sealed class Report(
     /// </summary>
     private void AppendCpu(StringBuilder text)
     {
-        var rows = anchors.Where(a => a.Cpu is not null)
-            .Select((a, i) => ($"anchor run {i + 1} (pgbench as client)", a.Cpu!.PerRequest(a.Transactions)))
-            .Concat(results.Where(r => r.Cpu is not null).Select(r =>
-                ($"{r.Scenario}. {r.Name}, group commit {(r.GroupCommit ? "on" : "off")}", r.Cpu!.PerRequest(r.Requests))))
+        var rows = anchors
+            .Where(a => a.Cpu is not null)
+            .Select(
+                (a, i) =>
+                    ($"anchor run {i + 1} (pgbench as client)", a.Cpu!.PerRequest(a.Transactions))
+            )
+            .Concat(
+                results
+                    .Where(r => r.Cpu is not null)
+                    .Select(r =>
+                        (
+                            $"{r.Scenario}. {r.Name}, group commit {(r.GroupCommit ? "on" : "off")}",
+                            r.Cpu!.PerRequest(r.Requests)
+                        )
+                    )
+            )
             .ToList();
         if (rows.Count == 0)
         {
             return;
         }
-        text.AppendLine("CPU per request (µs, from /proc; all requests of the run, reads included):");
+        text.AppendLine(
+            "CPU per request (µs, from /proc; all requests of the run, reads included):"
+        );
         text.AppendLine();
         text.AppendLine("| run | client | API | PostgreSQL | total |");
         text.AppendLine("| --- | ---: | ---: | ---: | ---: |");
         foreach ((string name, var per) in rows)
         {
-            text.AppendLine($"| {name} | {per.Client:F0} | {per.Api:F0} | {per.Postgres:F0} | {per.Total:F0} |");
+            text.AppendLine(
+                $"| {name} | {per.Client:F0} | {per.Api:F0} | {per.Postgres:F0} | {per.Total:F0} |"
+            );
         }
         text.AppendLine();
     }
 
     private void AppendAnchorAndGoals(StringBuilder text)
     {
-        string runs = string.Join("; ", anchors.Select((a, i) => string.Create(CultureInfo.InvariantCulture,
-            $"run {i + 1}: {a.TransactionsPerSecond:N0} TPS, mean latency {a.LatencyAverageMilliseconds:F2} ms")));
+        string runs = string.Join(
+            "; ",
+            anchors.Select(
+                (a, i) =>
+                    string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"run {i + 1}: {a.TransactionsPerSecond:N0} TPS, mean latency {a.LatencyAverageMilliseconds:F2} ms"
+                    )
+            )
+        );
         text.AppendLine(
             $"Anchor (pgbench, same PostgreSQL, -c {options.Clients} -j 2 -T {options.Seconds}): {runs}; "
-            + $"mean {AnchorTps:N0} TPS.");
+                + $"mean {AnchorTps:N0} TPS."
+        );
         text.AppendLine();
         OperationStats? before = Reserve(1, groupCommit: false);
         OperationStats? after = Reserve(1, groupCommit: true);
@@ -133,25 +168,30 @@ public sealed class Report(
         {
             text.AppendLine(
                 $"- Ratio before (group commit off): {before.RequestsPerSecond:N0} reserves/s ÷ {AnchorTps:N0} = "
-                + $"**{before.RequestsPerSecond / AnchorTps:F2}**");
+                    + $"**{before.RequestsPerSecond / AnchorTps:F2}**"
+            );
         }
         if (after is not null)
         {
             double ratio = after.RequestsPerSecond / AnchorTps;
             text.AppendLine(
                 $"- Ratio after (group commit on): {after.RequestsPerSecond:N0} reserves/s ÷ {AnchorTps:N0} = "
-                + $"**{ratio:F2}** (goal ≥ {RatioGoal:F1}: {Verdict(ratio >= RatioGoal)})");
+                    + $"**{ratio:F2}** (goal ≥ {RatioGoal:F1}: {Verdict(ratio >= RatioGoal)})"
+            );
         }
         foreach (int scenario in new[] { 1, 2, 3 })
         {
-            var ops = results.Where(r => r.Scenario == scenario && r.GroupCommit && !r.Name.Contains("queries"))
-                .SelectMany(r => r.Operations).ToList();
+            var ops = results
+                .Where(r => r.Scenario == scenario && r.GroupCommit && !r.Name.Contains("queries"))
+                .SelectMany(r => r.Operations)
+                .ToList();
             if (ops.Count > 0)
             {
                 double p99 = ops.Max(o => o.P99Milliseconds);
                 text.AppendLine(
                     $"- Scenario {scenario} p99: {p99:F1} ms (goal ≤ {WriteP99GoalMilliseconds:F0} ms: "
-                    + $"{Verdict(p99 <= WriteP99GoalMilliseconds)})");
+                        + $"{Verdict(p99 <= WriteP99GoalMilliseconds)})"
+                );
             }
         }
         AppendQueryGoals(text);
@@ -159,27 +199,36 @@ public sealed class Report(
 
     private void AppendQueryGoals(StringBuilder text)
     {
-        OperationStats? alone = results.FirstOrDefault(r => r.Name.EndsWith(" alone", StringComparison.Ordinal))
+        OperationStats? alone = results
+            .FirstOrDefault(r => r.Name.EndsWith(" alone", StringComparison.Ordinal))
             ?.Find("balance query");
-        OperationStats? underLoad = results.FirstOrDefault(r => r.Name.EndsWith("with queries", StringComparison.Ordinal))
+        OperationStats? underLoad = results
+            .FirstOrDefault(r => r.Name.EndsWith("with queries", StringComparison.Ordinal))
             ?.Find("balance query");
         if (alone is not null)
         {
             text.AppendLine(
                 $"- Balance queries alone: {alone.RequestsPerSecond:N0}/s (goal ≥ {QueryRateGoalPerSecond:N0}: "
-                + $"{Verdict(alone.RequestsPerSecond >= QueryRateGoalPerSecond)})");
+                    + $"{Verdict(alone.RequestsPerSecond >= QueryRateGoalPerSecond)})"
+            );
         }
         if (underLoad is not null)
         {
             text.AppendLine(
                 $"- Balance query p99 under scenario 1: {underLoad.P99Milliseconds:F1} ms (goal ≤ "
-                + $"{QueryP99GoalMilliseconds:F0} ms: {Verdict(underLoad.P99Milliseconds <= QueryP99GoalMilliseconds)})");
+                    + $"{QueryP99GoalMilliseconds:F0} ms: {Verdict(underLoad.P99Milliseconds <= QueryP99GoalMilliseconds)})"
+            );
         }
     }
 
     private OperationStats? Reserve(int scenario, bool groupCommit) =>
-        results.FirstOrDefault(r => r.Scenario == scenario && r.GroupCommit == groupCommit
-            && !r.Name.Contains("queries", StringComparison.Ordinal))?.Find("reserve");
+        results
+            .FirstOrDefault(r =>
+                r.Scenario == scenario
+                && r.GroupCommit == groupCommit
+                && !r.Name.Contains("queries", StringComparison.Ordinal)
+            )
+            ?.Find("reserve");
 
     private static string Verdict(bool met) => met ? "met" : "not met";
 }

@@ -10,12 +10,14 @@ public sealed record ScenarioResult(
     IReadOnlyList<OperationStats> Operations,
     double ElapsedSeconds,
     string Note,
-    CpuUse? Cpu = null)
+    CpuUse? Cpu = null
+)
 {
     /// <summary>Every request the run answered, writes and reads.</summary>
     public long Requests => Operations.Sum(o => (long)o.Requests);
 
-    public OperationStats? Find(string operation) => Operations.FirstOrDefault(o => o.Operation == operation);
+    public OperationStats? Find(string operation) =>
+        Operations.FirstOrDefault(o => o.Operation == operation);
 }
 
 /// <summary>
@@ -23,8 +25,14 @@ public sealed record ScenarioResult(
 /// signed for the measured run, then the run itself. Every step run, warm-up included, goes to
 /// the journal the checks read afterwards.
 /// </summary>
-public sealed class ScenarioRunner(Driver driver, Signer signer, Workload workload, BenchOptions options,
-    int apiProcessId, CpuMeter? meter)
+public sealed class ScenarioRunner(
+    Driver driver,
+    Signer signer,
+    Workload workload,
+    BenchOptions options,
+    int apiProcessId,
+    CpuMeter? meter
+)
 {
     /// <summary>Requests per client in the warm-up, which also sizes the measured run.</summary>
     private const int WarmupUnitsPerClient = 150;
@@ -41,15 +49,16 @@ public sealed class ScenarioRunner(Driver driver, Signer signer, Workload worklo
 
     public List<Step> Journal { get; } = [];
 
-    public static string NameOf(int scenario) => scenario switch
-    {
-        1 => "reserve only, 1,000 balances",
-        2 => "full lifecycle (reserve, clear; 10% released)",
-        3 => "hot accounts, 10 balances",
-        4 => "retries, 20% exact duplicates",
-        5 => "balance queries",
-        _ => throw new ArgumentOutOfRangeException(nameof(scenario)),
-    };
+    public static string NameOf(int scenario) =>
+        scenario switch
+        {
+            1 => "reserve only, 1,000 balances",
+            2 => "full lifecycle (reserve, clear; 10% released)",
+            3 => "hot accounts, 10 balances",
+            4 => "retries, 20% exact duplicates",
+            5 => "balance queries",
+            _ => throw new ArgumentOutOfRangeException(nameof(scenario)),
+        };
 
     /// <summary>
     /// Runs every code path (reserve, clear, release, balance queries) on a freshly started API
@@ -58,48 +67,102 @@ public sealed class ScenarioRunner(Driver driver, Signer signer, Workload worklo
     public async Task WarmUpAsync()
     {
         WorkUnit[] units = Prepare(2, options.Clients * WarmupUnitsPerClient * 2);
-        RunResult run = await driver.RunAsync(units, options.Clients, Math.Max(1, options.Clients / 4), workload,
-            TimeSpan.FromSeconds(ApiWarmupSecondsMax));
+        RunResult run = await driver.RunAsync(
+            units,
+            options.Clients,
+            Math.Max(1, options.Clients / 4),
+            workload,
+            TimeSpan.FromSeconds(ApiWarmupSecondsMax)
+        );
         Journal.AddRange(run.Steps);
     }
 
-    public async Task<ScenarioResult> RunWritesAsync(int scenario, bool groupCommit, int readers = 0)
+    public async Task<ScenarioResult> RunWritesAsync(
+        int scenario,
+        bool groupCommit,
+        int readers = 0
+    )
     {
         WorkUnit[] warmup = Prepare(scenario, options.Clients * WarmupUnitsPerClient);
-        RunResult warm = await driver.RunAsync(warmup, options.Clients, 0, workload,
-            TimeSpan.FromSeconds(WarmupSecondsMax));
+        RunResult warm = await driver.RunAsync(
+            warmup,
+            options.Clients,
+            0,
+            workload,
+            TimeSpan.FromSeconds(WarmupSecondsMax)
+        );
         Journal.AddRange(warm.Steps);
-        double unitsPerSecond = warm.Steps.Count / (double)warmup[0].Steps.Length / warm.ElapsedSeconds;
-        int count = (int)Math.Min(UnitsMax,
-            (unitsPerSecond * options.Seconds * PoolHeadroom) + (options.Clients * 4));
+        double unitsPerSecond =
+            warm.Steps.Count / (double)warmup[0].Steps.Length / warm.ElapsedSeconds;
+        int count = (int)
+            Math.Min(
+                UnitsMax,
+                (unitsPerSecond * options.Seconds * PoolHeadroom) + (options.Clients * 4)
+            );
         var signing = Stopwatch.StartNew();
         WorkUnit[] units = Prepare(scenario, count);
-        Console.WriteLine($"    signed {units.Sum(u => u.Steps.Length):N0} requests in "
-            + $"{signing.Elapsed.TotalSeconds:F1} s (warm-up ran {unitsPerSecond:F0} units/s)");
-        Task<string> trace = Profiler.TraceAsync(options.TraceTool, apiProcessId,
-            $"s{scenario}-{(groupCommit ? "on" : "off")}{(readers > 0 ? "-queries" : "")}", options.Seconds);
+        Console.WriteLine(
+            $"    signed {units.Sum(u => u.Steps.Length):N0} requests in "
+                + $"{signing.Elapsed.TotalSeconds:F1} s (warm-up ran {unitsPerSecond:F0} units/s)"
+        );
+        Task<string> trace = Profiler.TraceAsync(
+            options.TraceTool,
+            apiProcessId,
+            $"s{scenario}-{(groupCommit ? "on" : "off")}{(readers > 0 ? "-queries" : "")}",
+            options.Seconds
+        );
         var cpuBefore = meter?.Sample(apiProcessId);
-        RunResult run = await driver.RunAsync(units, options.Clients, readers, workload,
-            TimeSpan.FromSeconds(options.Seconds));
+        RunResult run = await driver.RunAsync(
+            units,
+            options.Clients,
+            readers,
+            workload,
+            TimeSpan.FromSeconds(options.Seconds)
+        );
         CpuUse? cpu = cpuBefore is { } before ? meter!.Since(before, apiProcessId) : null;
         Console.Write(await trace);
         Journal.AddRange(run.Steps);
         string note = run.PoolExhausted
             ? $"signed requests ran out after {run.ElapsedSeconds:F1} s; rates are over that time"
             : "";
-        return new ScenarioResult(scenario, NameOf(scenario) + (readers > 0 ? ", with queries" : ""),
-            groupCommit, Summarise(run), run.ElapsedSeconds, note, cpu);
+        return new ScenarioResult(
+            scenario,
+            NameOf(scenario) + (readers > 0 ? ", with queries" : ""),
+            groupCommit,
+            Summarise(run),
+            run.ElapsedSeconds,
+            note,
+            cpu
+        );
     }
 
     public async Task<ScenarioResult> RunReadsAloneAsync(bool groupCommit)
     {
-        await driver.RunAsync([], 0, options.Clients, workload, TimeSpan.FromSeconds(WarmupSecondsMax));
+        await driver.RunAsync(
+            [],
+            0,
+            options.Clients,
+            workload,
+            TimeSpan.FromSeconds(WarmupSecondsMax)
+        );
         var cpuBefore = meter?.Sample(apiProcessId);
-        RunResult run = await driver.RunAsync([], 0, options.Clients, workload,
-            TimeSpan.FromSeconds(options.Seconds));
+        RunResult run = await driver.RunAsync(
+            [],
+            0,
+            options.Clients,
+            workload,
+            TimeSpan.FromSeconds(options.Seconds)
+        );
         CpuUse? cpu = cpuBefore is { } before ? meter!.Since(before, apiProcessId) : null;
-        return new ScenarioResult(5, NameOf(5) + " alone", groupCommit, Summarise(run), run.ElapsedSeconds, "",
-            cpu);
+        return new ScenarioResult(
+            5,
+            NameOf(5) + " alone",
+            groupCommit,
+            Summarise(run),
+            run.ElapsedSeconds,
+            "",
+            cpu
+        );
     }
 
     private WorkUnit[] Prepare(int scenario, int count)
@@ -119,23 +182,38 @@ public sealed class ScenarioRunner(Driver driver, Signer signer, Workload worklo
         var stats = new List<OperationStats>();
         foreach (var group in run.Steps.GroupBy(s => s.Operation).OrderBy(g => g.Key))
         {
-            stats.Add(OperationStats.From(Label(group.Key), [.. group.Select(s => s.LatencyTicks)],
-                run.ElapsedSeconds, group.Count(s => !s.Succeeded), group.Count(s => s.Rejected)));
+            stats.Add(
+                OperationStats.From(
+                    Label(group.Key),
+                    [.. group.Select(s => s.LatencyTicks)],
+                    run.ElapsedSeconds,
+                    group.Count(s => !s.Succeeded),
+                    group.Count(s => s.Rejected)
+                )
+            );
         }
         if (run.Reads.Count > 0)
         {
-            stats.Add(OperationStats.From(Label(Operation.BalanceQuery), [.. run.Reads.Select(r => r.LatencyTicks)],
-                run.ElapsedSeconds, run.Reads.Count(r => r.Status != 200), 0));
+            stats.Add(
+                OperationStats.From(
+                    Label(Operation.BalanceQuery),
+                    [.. run.Reads.Select(r => r.LatencyTicks)],
+                    run.ElapsedSeconds,
+                    run.Reads.Count(r => r.Status != 200),
+                    0
+                )
+            );
         }
         return stats;
     }
 
-    private static string Label(Operation operation) => operation switch
-    {
-        Operation.Reserve => "reserve",
-        Operation.Clear => "clear",
-        Operation.Release => "release",
-        Operation.BalanceQuery => "balance query",
-        _ => throw new ArgumentOutOfRangeException(nameof(operation)),
-    };
+    private static string Label(Operation operation) =>
+        operation switch
+        {
+            Operation.Reserve => "reserve",
+            Operation.Clear => "clear",
+            Operation.Release => "release",
+            Operation.BalanceQuery => "balance query",
+            _ => throw new ArgumentOutOfRangeException(nameof(operation)),
+        };
 }

@@ -23,17 +23,22 @@ public sealed class Signer : IDisposable
         var tokens = new string[bodies.Count];
         RSAParameters parameters = _key.ExportParameters(includePrivateParameters: true);
         int workers = Math.Max(1, Environment.ProcessorCount);
-        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, worker =>
-        {
-            // RSA instances are not documented as thread safe, and the minter locks around its
-            // key; one copy of the key per worker keeps every core busy.
-            using RSA copy = RSA.Create(parameters);
-            using var minter = new BitGoTokenMinter(copy, TimeProvider.System);
-            for (int i = worker; i < bodies.Count; i += workers)
+        Parallel.For(
+            0,
+            workers,
+            new ParallelOptions { MaxDegreeOfParallelism = workers },
+            worker =>
             {
-                tokens[i] = minter.Mint(bodies[i]);
+                // RSA instances are not documented as thread safe, and the minter locks around its
+                // key; one copy of the key per worker keeps every core busy.
+                using RSA copy = RSA.Create(parameters);
+                using var minter = new BitGoTokenMinter(copy, TimeProvider.System);
+                for (int i = worker; i < bodies.Count; i += workers)
+                {
+                    tokens[i] = minter.Mint(bodies[i]);
+                }
             }
-        });
+        );
         return tokens;
     }
 

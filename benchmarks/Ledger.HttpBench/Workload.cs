@@ -13,16 +13,27 @@ public enum Operation
 }
 
 /// <summary>A funded client connection, as the ledger answered its activation.</summary>
-public sealed record BenchAccount(Guid ClientId, Guid ConnectionId, string PartnersConnectionId,
-    string PartnerClientId);
+public sealed record BenchAccount(
+    Guid ClientId,
+    Guid ConnectionId,
+    string PartnersConnectionId,
+    string PartnerClientId
+);
 
 /// <summary>
 /// One HTTP request, prepared in full before the clock starts (body bytes and signed token),
 /// with room for its outcome. Exactly one client loop runs a step, so its outcome fields need
 /// no lock.
 /// </summary>
-public sealed class Step(Operation operation, HttpMethod method, string path, byte[] body, Guid holdId,
-    long quantity, BenchAccount account)
+public sealed class Step(
+    Operation operation,
+    HttpMethod method,
+    string path,
+    byte[] body,
+    Guid holdId,
+    long quantity,
+    BenchAccount account
+)
 {
     public Operation Operation { get; } = operation;
 
@@ -71,28 +82,40 @@ public sealed class Workload(IReadOnlyList<BenchAccount> accounts, int seed)
 
     private readonly Random _random = new(seed);
 
-    public WorkUnit[] Build(int scenario, int count, int clients) => scenario switch
-    {
-        1 or 5 => [.. Enumerable.Range(0, count).Select(_ => Single(Reserve(accounts.Count)))],
-        2 => [.. Enumerable.Range(0, count).Select(Lifecycle)],
-        3 => [.. Enumerable.Range(0, count).Select(_ => Single(Reserve(BenchOptions.HotAccountCount)))],
-        4 => Retries(count, clients),
-        _ => throw new ArgumentOutOfRangeException(nameof(scenario)),
-    };
+    public WorkUnit[] Build(int scenario, int count, int clients) =>
+        scenario switch
+        {
+            1 or 5 => [.. Enumerable.Range(0, count).Select(_ => Single(Reserve(accounts.Count)))],
+            2 => [.. Enumerable.Range(0, count).Select(Lifecycle)],
+            3 =>
+            [
+                .. Enumerable
+                    .Range(0, count)
+                    .Select(_ => Single(Reserve(BenchOptions.HotAccountCount))),
+            ],
+            4 => Retries(count, clients),
+            _ => throw new ArgumentOutOfRangeException(nameof(scenario)),
+        };
 
     public string BalancePath() =>
         $"/api/v1/clients/{accounts[_random.Next(accounts.Count)].ClientId}/balances";
 
     public static byte[] HoldBody(string idField, Guid id, BenchAccount account, long quantity) =>
-        Encoding.UTF8.GetBytes(new JsonObject
-        {
-            [idField] = id.ToString(),
-            ["amount"] = new JsonObject { ["currency"] = "btc", ["quantity"] = quantity.ToString() },
-            ["clientId"] = account.ClientId.ToString(),
-            ["connectionId"] = account.ConnectionId.ToString(),
-            ["partnersConnectionId"] = account.PartnersConnectionId,
-            ["partnerClientId"] = account.PartnerClientId,
-        }.ToJsonString());
+        Encoding.UTF8.GetBytes(
+            new JsonObject
+            {
+                [idField] = id.ToString(),
+                ["amount"] = new JsonObject
+                {
+                    ["currency"] = "btc",
+                    ["quantity"] = quantity.ToString(),
+                },
+                ["clientId"] = account.ClientId.ToString(),
+                ["connectionId"] = account.ConnectionId.ToString(),
+                ["partnersConnectionId"] = account.PartnersConnectionId,
+                ["partnerClientId"] = account.PartnerClientId,
+            }.ToJsonString()
+        );
 
     private static WorkUnit Single(Step step) => new([step]);
 
@@ -101,8 +124,15 @@ public sealed class Workload(IReadOnlyList<BenchAccount> accounts, int seed)
         BenchAccount account = accounts[_random.Next(accountsUsed)];
         Guid id = Guid.NewGuid();
         long quantity = _random.Next(1, BenchOptions.ReserveQuantityMax + 1);
-        return new Step(Operation.Reserve, HttpMethod.Post, "/bitgo/v1/deallocations",
-            HoldBody("deallocationId", id, account, quantity), id, quantity, account)
+        return new Step(
+            Operation.Reserve,
+            HttpMethod.Post,
+            "/bitgo/v1/deallocations",
+            HoldBody("deallocationId", id, account, quantity),
+            id,
+            quantity,
+            account
+        )
         {
             KeepAnswer = keepAnswer,
         };
@@ -113,9 +143,15 @@ public sealed class Workload(IReadOnlyList<BenchAccount> accounts, int seed)
         Step reserve = Reserve(accounts.Count);
         bool release = index % 100 < ReleasePercent;
         string settlement = release ? "release" : "clear";
-        var settle = new Step(release ? Operation.Release : Operation.Clear, HttpMethod.Put,
-            $"/bitgo/v1/deallocation/{reserve.HoldId}/{settlement}", [], reserve.HoldId, reserve.Quantity,
-            reserve.Account);
+        var settle = new Step(
+            release ? Operation.Release : Operation.Clear,
+            HttpMethod.Put,
+            $"/bitgo/v1/deallocation/{reserve.HoldId}/{settlement}",
+            [],
+            reserve.HoldId,
+            reserve.Quantity,
+            reserve.Account
+        );
         return new WorkUnit([reserve, settle]);
     }
 
@@ -136,8 +172,20 @@ public sealed class Workload(IReadOnlyList<BenchAccount> accounts, int seed)
                 continue;
             }
             Step original = units[Math.Max(0, i - _random.Next(1, (2 * clients) + 1))].Steps[0];
-            units[i] = Single(new Step(Operation.Reserve, HttpMethod.Post, original.Path, original.Body,
-                original.HoldId, original.Quantity, original.Account) { KeepAnswer = true });
+            units[i] = Single(
+                new Step(
+                    Operation.Reserve,
+                    HttpMethod.Post,
+                    original.Path,
+                    original.Body,
+                    original.HoldId,
+                    original.Quantity,
+                    original.Account
+                )
+                {
+                    KeepAnswer = true,
+                }
+            );
         }
         return units;
     }

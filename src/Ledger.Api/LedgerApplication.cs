@@ -22,7 +22,9 @@ public static class LedgerApplication
     /// </summary>
     public static WebApplication BuildLedger(this WebApplicationBuilder builder)
     {
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = Limits.BodyBytesMax);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+            kestrel.Limits.MaxRequestBodySize = Limits.BodyBytesMax
+        );
         builder.Services.AddLedger(builder.Configuration);
         WebApplication app = builder.Build();
         app.UseExceptionHandler();
@@ -31,25 +33,33 @@ public static class LedgerApplication
         return app;
     }
 
-    public static IServiceCollection AddLedger(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddLedger(
+        this IServiceCollection services,
+        IConfiguration configuration
+    )
     {
         services.AddProblemDetails(options =>
-            options.CustomizeProblemDetails = Problems.AddErrorMember);
+            options.CustomizeProblemDetails = Problems.AddErrorMember
+        );
         services.AddSingleton<IProblemDetailsWriter, ProblemJsonWriter>();
         services.AddExceptionHandler<ExceptionMapping>();
-        services.AddOpenApi(options => options.AddSchemaTransformer((schema, context, _) =>
-        {
-            // A Quantity is written by a converter the generator cannot see: in BitGo's answers
-            // it is a JSON integer of exact digits, of any size (ADR 0005).
-            if (context.JsonTypeInfo.Type == typeof(Quantity))
-            {
-                schema.Type = Microsoft.OpenApi.JsonSchemaType.Integer;
-                schema.Properties?.Clear();
-                schema.Required?.Clear();
-                schema.Description = "base units, as exact integer digits of any size";
-            }
-            return Task.CompletedTask;
-        }));
+        services.AddOpenApi(options =>
+            options.AddSchemaTransformer(
+                (schema, context, _) =>
+                {
+                    // A Quantity is written by a converter the generator cannot see: in BitGo's answers
+                    // it is a JSON integer of exact digits, of any size (ADR 0005).
+                    if (context.JsonTypeInfo.Type == typeof(Quantity))
+                    {
+                        schema.Type = Microsoft.OpenApi.JsonSchemaType.Integer;
+                        schema.Properties?.Clear();
+                        schema.Required?.Clear();
+                        schema.Description = "base units, as exact integer digits of any size";
+                    }
+                    return Task.CompletedTask;
+                }
+            )
+        );
         services.AddSingleton<LedgerDatabase>();
         services.AddHostedService(sp => sp.GetRequiredService<LedgerDatabase>());
         services.AddHostedService<Audit.CheckpointService>();
@@ -60,7 +70,8 @@ public static class LedgerApplication
         services.AddSingleton(sp => new EventStore.EventStore(
             sp.GetRequiredService<LedgerDatabase>().DataSource,
             sp.GetRequiredService<EventTypeRegistry>(),
-            sp.GetServices<IInlineProjection>()));
+            sp.GetServices<IInlineProjection>()
+        ));
         services.AddSingleton(_ => Currencies(configuration));
         services.AddSingleton<LedgerServices>();
         // Group commit of new holds (ADR 0010); after LedgerDatabase, so it starts once the
@@ -76,15 +87,21 @@ public static class LedgerApplication
     {
         // Load the keys now, so a service with no BitGo key fails at startup, not at first call.
         app.Services.GetRequiredService<BitGoKeyRing>();
-        RouteGroupBuilder bitgo = app.MapGroup("/bitgo/v1").WithTags("BitGo partner API")
+        RouteGroupBuilder bitgo = app.MapGroup("/bitgo/v1")
+            .WithTags("BitGo partner API")
             .AddEndpointFilter<BitGoSignatureFilter>();
         bitgo.MapPost("/connections", ActivateConnectionEndpoint.HandleAsync);
         bitgo.MapAllocations();
         bitgo.MapDeallocations();
 
-        RouteGroupBuilder query = app.MapGroup("/api/v1").WithTags("Query API")
+        RouteGroupBuilder query = app.MapGroup("/api/v1")
+            .WithTags("Query API")
             .AddEndpointFilter<ApiKeyFilter>();
-        query.MapPost("/connections/{connectionId}/deactivate", DeactivateConnectionEndpoint.HandleAsync)
+        query
+            .MapPost(
+                "/connections/{connectionId}/deactivate",
+                DeactivateConnectionEndpoint.HandleAsync
+            )
             .RequireRole(ApiRole.Operator);
         query.MapBalanceQueries();
         query.MapHoldQueries();
@@ -98,12 +115,24 @@ public static class LedgerApplication
     private static IServiceCollection AddSecurity(this IServiceCollection services)
     {
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => BitGoKeys.Load(sp.GetRequiredService<IConfiguration>(),
-            sp.GetRequiredService<IHostEnvironment>(), sp.GetRequiredService<ILogger<BitGoKeyRing>>()));
-        services.AddSingleton(sp => new BitGoTokenVerifier(sp.GetRequiredService<BitGoKeyRing>(),
-            sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => ApiKeyRing.Load(sp.GetRequiredService<IConfiguration>(),
-            sp.GetRequiredService<IHostEnvironment>(), sp.GetRequiredService<ILogger<ApiKeyRing>>()));
+        services.AddSingleton(sp =>
+            BitGoKeys.Load(
+                sp.GetRequiredService<IConfiguration>(),
+                sp.GetRequiredService<IHostEnvironment>(),
+                sp.GetRequiredService<ILogger<BitGoKeyRing>>()
+            )
+        );
+        services.AddSingleton(sp => new BitGoTokenVerifier(
+            sp.GetRequiredService<BitGoKeyRing>(),
+            sp.GetRequiredService<TimeProvider>()
+        ));
+        services.AddSingleton(sp =>
+            ApiKeyRing.Load(
+                sp.GetRequiredService<IConfiguration>(),
+                sp.GetRequiredService<IHostEnvironment>(),
+                sp.GetRequiredService<ILogger<ApiKeyRing>>()
+            )
+        );
         services.AddSingleton<AuthFailureLimiter>();
         services.AddSingleton<JtiStore>();
         services.AddHostedService<JtiPruner>();
@@ -116,6 +145,8 @@ public static class LedgerApplication
     private static CurrencyCatalog Currencies(IConfiguration configuration)
     {
         string[]? codes = configuration.GetSection("Ledger:Currencies").Get<string[]>();
-        return codes is { Length: > 0 } ? new CurrencyCatalog(codes.Select(Currency.Parse)) : CurrencyCatalog.Default;
+        return codes is { Length: > 0 }
+            ? new CurrencyCatalog(codes.Select(Currency.Parse))
+            : CurrencyCatalog.Default;
     }
 }

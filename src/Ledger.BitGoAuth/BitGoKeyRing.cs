@@ -16,8 +16,10 @@ public sealed record BitGoPublicKey(string PublicKeyPem, string? KeyId = null);
 public sealed class BitGoKeyRing
 {
     public const int KeyBitsMin = 2048;
+
     // Large keys make every verification slow; BitGo's key is 2048 bits.
     public const int KeyBitsMax = 8192;
+
     // A token without kid is tried against every key, so the count bounds that loop.
     public const int KeysCountMax = 16;
     public const int KeyIdLengthCharactersMax = 256;
@@ -71,8 +73,7 @@ public sealed class BitGoKeyRing
     /// <summary>
     /// Rule 3. A kid in the header selects exactly one key, else every key is tried.
     /// </summary>
-    internal Refusal? Verify(
-        CompactToken token, string? headerKeyId, out string verifiedKeyId)
+    internal Refusal? Verify(CompactToken token, string? headerKeyId, out string verifiedKeyId)
     {
         verifiedKeyId = "";
         if (headerKeyId is not null)
@@ -104,7 +105,8 @@ public sealed class BitGoKeyRing
         if (!keysById.TryAdd(id, key))
         {
             throw new ArgumentException(
-                $"Key id '{id}' is configured twice (the same key twice, or a kid clash).");
+                $"Key id '{id}' is configured twice (the same key twice, or a kid clash)."
+            );
         }
     }
 
@@ -113,11 +115,11 @@ public sealed class BitGoKeyRing
         ArgumentNullException.ThrowIfNull(configured);
         ArgumentNullException.ThrowIfNull(configured.PublicKeyPem);
         string? keyId = configured.KeyId;
-        if (keyId is not null
-            && (keyId.Length == 0 || keyId.Length > KeyIdLengthCharactersMax))
+        if (keyId is not null && (keyId.Length == 0 || keyId.Length > KeyIdLengthCharactersMax))
         {
             throw new ArgumentException(
-                $"A configured kid must have 1 to {KeyIdLengthCharactersMax} characters.");
+                $"A configured kid must have 1 to {KeyIdLengthCharactersMax} characters."
+            );
         }
         RSA rsa = RsaPem.ImportSingle(configured.PublicKeyPem, PublicKeyLabels);
         try
@@ -138,7 +140,8 @@ public sealed class BitGoKeyRing
         if (keyBits is < KeyBitsMin or > KeyBitsMax)
         {
             throw new ArgumentException(
-                $"A BitGo key must have {KeyBitsMin} to {KeyBitsMax} bits, not {keyBits}.");
+                $"A BitGo key must have {KeyBitsMin} to {KeyBitsMax} bits, not {keyBits}."
+            );
         }
         // An even exponent, or 1, is not an RSA key: e = 1 would make every "signature" the
         // padded message itself, which anyone can write.

@@ -22,6 +22,7 @@ public sealed class BitGoTokenMinter : IDisposable
     private readonly RSA privateKey;
     private readonly bool ownsKey;
     private readonly TimeProvider time;
+
     // RSA instance members are not documented as thread safe; see RingKey.
     private readonly Lock gate = new();
 
@@ -29,9 +30,7 @@ public sealed class BitGoTokenMinter : IDisposable
     /// tries every key. Pass <see cref="Thumbprint"/> of this key to name it by thumbprint.
     /// </param>
     public BitGoTokenMinter(RSA privateKey, TimeProvider time, string? keyId = null)
-        : this(privateKey, time, keyId, ownsKey: false)
-    {
-    }
+        : this(privateKey, time, keyId, ownsKey: false) { }
 
     private BitGoTokenMinter(RSA privateKey, TimeProvider time, string? keyId, bool ownsKey)
     {
@@ -40,7 +39,8 @@ public sealed class BitGoTokenMinter : IDisposable
         if (privateKey.KeySize < BitGoKeyRing.KeyBitsMin)
         {
             throw new ArgumentException(
-                $"The key must have at least {BitGoKeyRing.KeyBitsMin} bits.");
+                $"The key must have at least {BitGoKeyRing.KeyBitsMin} bits."
+            );
         }
         if (keyId is { Length: 0 })
         {
@@ -60,7 +60,10 @@ public sealed class BitGoTokenMinter : IDisposable
 
     /// <summary>Loads a "PRIVATE KEY" or "RSA PRIVATE KEY" PEM; the minter owns the key.</summary>
     public static BitGoTokenMinter FromPem(
-        string privateKeyPem, TimeProvider time, string? keyId = null)
+        string privateKeyPem,
+        TimeProvider time,
+        string? keyId = null
+    )
     {
         RSA rsa = RsaPem.ImportSingle(privateKeyPem, PrivateKeyLabels);
         try
@@ -88,14 +91,13 @@ public sealed class BitGoTokenMinter : IDisposable
         ReadOnlySpan<byte> body,
         int lifetimeSeconds = BitGoTokenVerifier.TokenLifetimeSecondsMax,
         string? jti = null,
-        bool includeBodyHash = true)
+        bool includeBodyHash = true
+    )
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(lifetimeSeconds);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(lifetimeSeconds, LifetimeSecondsMax);
         long issuedAtSeconds = time.GetUtcNow().ToUnixTimeSeconds();
-        string? bodyHash = includeBodyHash
-            ? Convert.ToHexStringLower(SHA256.HashData(body))
-            : null;
+        string? bodyHash = includeBodyHash ? Convert.ToHexStringLower(SHA256.HashData(body)) : null;
         byte[] header = WriteJson(writer =>
         {
             writer.WriteString("alg", HeaderRules.AlgorithmRequired);
@@ -125,15 +127,16 @@ public sealed class BitGoTokenMinter : IDisposable
     /// </summary>
     public string MintRaw(ReadOnlySpan<byte> headerJson, ReadOnlySpan<byte> payloadJson)
     {
-        string signingInput = StrictBase64Url.Encode(headerJson) + "."
-            + StrictBase64Url.Encode(payloadJson);
+        string signingInput =
+            StrictBase64Url.Encode(headerJson) + "." + StrictBase64Url.Encode(payloadJson);
         byte[] signature;
         lock (gate)
         {
             signature = privateKey.SignData(
                 Encoding.ASCII.GetBytes(signingInput),
                 HashAlgorithmName.SHA256,
-                RSASignaturePadding.Pkcs1);
+                RSASignaturePadding.Pkcs1
+            );
         }
         return signingInput + "." + StrictBase64Url.Encode(signature);
     }

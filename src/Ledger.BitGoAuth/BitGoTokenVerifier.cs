@@ -64,7 +64,11 @@ public sealed class BitGoTokenVerifier
     }
 
     private TokenVerification VerifySignatureAndClaims(
-        CompactToken compact, string? headerKeyId, JsonElement payload, ReadOnlySpan<byte> body)
+        CompactToken compact,
+        string? headerKeyId,
+        JsonElement payload,
+        ReadOnlySpan<byte> body
+    )
     {
         // Rule 3: nothing in the payload is believed before the signature holds.
         Refusal? refusal = keys.Verify(compact, headerKeyId, out string verifiedKeyId);

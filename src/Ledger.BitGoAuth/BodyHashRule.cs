@@ -32,7 +32,8 @@ internal static class BodyHashRule
         {
             return new Refusal(
                 TokenFailure.BodyHashMismatch,
-                "body_sha256 must be 64 hex or 43 base64url characters");
+                "body_sha256 must be 64 hex or 43 base64url characters"
+            );
         }
         Span<byte> actual = stackalloc byte[DigestLengthBytes];
         int written = SHA256.HashData(body, actual);
@@ -52,15 +53,21 @@ internal static class BodyHashRule
         if (text.Length == HexLengthCharacters)
         {
             OperationStatus status = Convert.FromHexString(
-                text, digest, out int charsConsumed, out int bytesWritten);
+                text,
+                digest,
+                out int charsConsumed,
+                out int bytesWritten
+            );
             return status == OperationStatus.Done
                 && charsConsumed == HexLengthCharacters
                 && bytesWritten == DigestLengthBytes;
         }
         if (text.Length == Base64UrlLengthCharacters)
         {
-            if (!StrictBase64Url.TryDecode(text, out byte[] bytes)
-                || bytes.Length != DigestLengthBytes)
+            if (
+                !StrictBase64Url.TryDecode(text, out byte[] bytes)
+                || bytes.Length != DigestLengthBytes
+            )
             {
                 return false;
             }

@@ -59,13 +59,17 @@ internal static class ClaimRules
         }
         // Lengths count UTF-16 code units. Control characters are refused because the jti is
         // stored and logged by the caller, where a NUL or a newline does harm.
-        if (!JoseJson.TryGetString(element, out string? text)
+        if (
+            !JoseJson.TryGetString(element, out string? text)
             || text.Length == 0
             || text.Length > BitGoTokenVerifier.JtiLengthCharactersMax
-            || text.Any(char.IsControl))
+            || text.Any(char.IsControl)
+        )
         {
             return new Refusal(
-                TokenFailure.MissingJti, "jti must be a string of 1 to 128 printable characters");
+                TokenFailure.MissingJti,
+                "jti must be a string of 1 to 128 printable characters"
+            );
         }
         jti = text;
         return null;
@@ -85,7 +89,11 @@ internal static class ClaimRules
     }
 
     private static Refusal? CheckLifetime(
-        decimal exp, decimal? notBefore, decimal? issuedAt, decimal nowSeconds)
+        decimal exp,
+        decimal? notBefore,
+        decimal? issuedAt,
+        decimal nowSeconds
+    )
     {
         // The lifetime is a property of the token, so when the token says when it starts the
         // bound is exact. Only when it says nothing is our own clock (and so the skew) used.

@@ -9,12 +9,19 @@ namespace Ledger.BitGoAuth;
 /// trusted. <see cref="SigningInput"/> is the exact ASCII text the signature covers.
 /// </summary>
 internal sealed record CompactToken(
-    byte[] Header, byte[] Payload, byte[] Signature, byte[] SigningInput)
+    byte[] Header,
+    byte[] Payload,
+    byte[] Signature,
+    byte[] SigningInput
+)
 {
     private const int SegmentCount = 3;
 
     public static bool TryParse(
-        string token, [NotNullWhen(true)] out CompactToken? parsed, out string detail)
+        string token,
+        [NotNullWhen(true)] out CompactToken? parsed,
+        out string detail
+    )
     {
         Debug.Assert(token.Length > 0, "The caller reports a missing token itself.");
         parsed = null;
@@ -35,7 +42,8 @@ internal sealed record CompactToken(
             detail = "token segments must not be empty";
             return false;
         }
-        bool decoded = StrictBase64Url.TryDecode(segments[0], out byte[] header)
+        bool decoded =
+            StrictBase64Url.TryDecode(segments[0], out byte[] header)
             & StrictBase64Url.TryDecode(segments[1], out byte[] payload)
             & StrictBase64Url.TryDecode(segments[2], out byte[] signature);
         if (!decoded)

@@ -32,7 +32,8 @@ public static class DevKeys
                 // A public key without its private key is a leftover we cannot repair; making
                 // a new pair would silently break whatever trusts the old public key.
                 throw new InvalidOperationException(
-                    $"{publicPath} exists without {PrivateKeyFileName}; delete it to start over.");
+                    $"{publicPath} exists without {PrivateKeyFileName}; delete it to start over."
+                );
             }
             using RSA created = RSA.Create(KeyBits);
             WriteAtomically(privatePath, created.ExportPkcs8PrivateKeyPem(), privateFile: true);

@@ -19,16 +19,20 @@ internal static class HeaderRules
     public static Refusal? Check(JsonElement header, out string? keyId)
     {
         keyId = null;
-        if (!header.TryGetProperty("alg", out JsonElement alg)
+        if (
+            !header.TryGetProperty("alg", out JsonElement alg)
             || alg.ValueKind != JsonValueKind.String
-            || !alg.ValueEquals(AlgorithmRequired))
+            || !alg.ValueEquals(AlgorithmRequired)
+        )
         {
             // Exact, case-sensitive match: "none", HS256 (the public-key-as-HMAC-secret
             // confusion), PS256, RS512 and "rs256" all end here.
             return new Refusal(TokenFailure.AlgorithmNotAllowed, "alg must be RS256");
         }
-        if (header.TryGetProperty("typ", out JsonElement typ)
-            && (typ.ValueKind != JsonValueKind.String || !typ.ValueEquals(TypeRequired)))
+        if (
+            header.TryGetProperty("typ", out JsonElement typ)
+            && (typ.ValueKind != JsonValueKind.String || !typ.ValueEquals(TypeRequired))
+        )
         {
             return new Refusal(TokenFailure.Malformed, "typ, when present, must be JWT");
         }

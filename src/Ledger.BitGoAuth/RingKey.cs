@@ -28,7 +28,11 @@ internal sealed class RingKey(RSA publicKey, string thumbprint, string? configur
             try
             {
                 return publicKey.VerifyData(
-                    signingInput, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+                    signingInput,
+                    signature,
+                    HashAlgorithmName.SHA256,
+                    RSASignaturePadding.Pkcs1
+                );
             }
             catch (CryptographicException)
             {

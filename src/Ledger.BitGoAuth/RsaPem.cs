@@ -20,7 +20,8 @@ internal static class RsaPem
         if (!labelsAllowed.Contains(label, StringComparer.Ordinal))
         {
             throw new ArgumentException(
-                $"PEM label '{label}' is not one of: {string.Join(", ", labelsAllowed)}.");
+                $"PEM label '{label}' is not one of: {string.Join(", ", labelsAllowed)}."
+            );
         }
         if (PemEncoding.TryFind(pemText.AsSpan(fields.Location.End.Value), out _))
         {
@@ -31,8 +32,7 @@ internal static class RsaPem
         {
             rsa.ImportFromPem(pemText);
         }
-        catch (Exception exception)
-            when (exception is CryptographicException or ArgumentException)
+        catch (Exception exception) when (exception is CryptographicException or ArgumentException)
         {
             rsa.Dispose();
             throw new ArgumentException("The PEM block is not a usable RSA key.", exception);

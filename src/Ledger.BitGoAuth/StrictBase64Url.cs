@@ -29,7 +29,11 @@ internal static class StrictBase64Url
         }
         byte[] decoded = new byte[Base64Url.GetMaxDecodedLength(text.Length)];
         OperationStatus status = Base64Url.DecodeFromChars(
-            text, decoded, out int charsConsumed, out int bytesWritten);
+            text,
+            decoded,
+            out int charsConsumed,
+            out int bytesWritten
+        );
         if (status != OperationStatus.Done || charsConsumed != text.Length)
         {
             return false;
@@ -58,5 +62,6 @@ internal static class StrictBase64Url
     }
 
     private static readonly SearchValues<char> Alphabet = SearchValues.Create(
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    );
 }

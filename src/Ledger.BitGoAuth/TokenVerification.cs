@@ -35,7 +35,10 @@ public sealed record VerifiedToken(string Jti, DateTimeOffset ExpiresAt, string 
 /// this library; it never holds any part of the token, so it is safe to log and to return.
 /// </summary>
 public readonly record struct TokenVerification(
-    VerifiedToken? Token, TokenFailure? Failure, string? Detail)
+    VerifiedToken? Token,
+    TokenFailure? Failure,
+    string? Detail
+)
 {
     public bool IsValid => Token is not null;
 

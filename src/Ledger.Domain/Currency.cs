@@ -49,8 +49,22 @@ public sealed class CurrencyCatalog
 {
     public static readonly IReadOnlyList<string> DefaultCodes =
     [
-        "btc", "tbtc", "tbtc4", "eth", "hteth", "sol", "tsol", "xrp", "txrp", "ltc", "tltc",
-        "usdc", "usdt", "eth:usdc", "eth:usdt", "hteth:usdc",
+        "btc",
+        "tbtc",
+        "tbtc4",
+        "eth",
+        "hteth",
+        "sol",
+        "tsol",
+        "xrp",
+        "txrp",
+        "ltc",
+        "tltc",
+        "usdc",
+        "usdt",
+        "eth:usdc",
+        "eth:usdt",
+        "hteth:usdc",
     ];
 
     private readonly HashSet<Currency> _supported;

@@ -54,7 +54,9 @@ public readonly record struct Quantity : IComparable<Quantity>
                 return false;
             }
         }
-        quantity = new Quantity(BigInteger.Parse(text, System.Globalization.CultureInfo.InvariantCulture));
+        quantity = new Quantity(
+            BigInteger.Parse(text, System.Globalization.CultureInfo.InvariantCulture)
+        );
         return true;
     }
 
@@ -63,10 +65,12 @@ public readonly record struct Quantity : IComparable<Quantity>
             ? quantity
             : throw new FormatException("a quantity is a canonical non-negative integer");
 
-    public static Quantity operator +(Quantity left, Quantity right) => new(left.Value + right.Value);
+    public static Quantity operator +(Quantity left, Quantity right) =>
+        new(left.Value + right.Value);
 
     /// <summary>Subtraction below zero is a broken invariant, never an expected outcome.</summary>
-    public static Quantity operator -(Quantity left, Quantity right) => From(left.Value - right.Value);
+    public static Quantity operator -(Quantity left, Quantity right) =>
+        From(left.Value - right.Value);
 
     public static bool operator <(Quantity left, Quantity right) => left.Value < right.Value;
 
@@ -78,5 +82,6 @@ public readonly record struct Quantity : IComparable<Quantity>
 
     public int CompareTo(Quantity other) => Value.CompareTo(other.Value);
 
-    public override string ToString() => Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    public override string ToString() =>
+        Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -46,8 +46,13 @@ public sealed class EventSession : IAsyncDisposable
     private readonly List<StreamAction> _actions = [];
     private bool _committed;
 
-    internal EventSession(NpgsqlConnection connection, NpgsqlTransaction transaction,
-        EventTypeRegistry registry, IReadOnlyList<IInlineProjection> projections, EventMetadata metadata)
+    internal EventSession(
+        NpgsqlConnection connection,
+        NpgsqlTransaction transaction,
+        EventTypeRegistry registry,
+        IReadOnlyList<IInlineProjection> projections,
+        EventMetadata metadata
+    )
     {
         Connection = connection;
         Transaction = transaction;
@@ -66,7 +71,12 @@ public sealed class EventSession : IAsyncDisposable
 
     /// <summary>Queues an append. Commit throws <see cref="ConcurrencyException"/> unless the stream is at
     /// <paramref name="expectedVersion"/>.</summary>
-    public void Append(Guid streamId, string streamType, int expectedVersion, IReadOnlyList<object> events)
+    public void Append(
+        Guid streamId,
+        string streamType,
+        int expectedVersion,
+        IReadOnlyList<object> events
+    )
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(expectedVersion, 1);
         Queue(new StreamAction(streamId, streamType, expectedVersion, events));
@@ -85,13 +95,18 @@ public sealed class EventSession : IAsyncDisposable
             await Transaction.CommitAsync(cancellationToken);
             _committed = true;
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation
-            && e.ConstraintName is "uq_events_stream_and_version" or "pk_streams")
+        catch (PostgresException e)
+            when (e.SqlState == PostgresErrorCodes.UniqueViolation
+                && e.ConstraintName is "uq_events_stream_and_version" or "pk_streams"
+            )
         {
             // Only the log's own constraints mean a lost race; a unique violation anywhere else
             // (a projection's table) is a bug and stays one.
-            throw new ConcurrencyException(_actions[0].StreamId,
-                $"a racing writer appended first ({e.ConstraintName})", e);
+            throw new ConcurrencyException(
+                _actions[0].StreamId,
+                $"a racing writer appended first ({e.ConstraintName})",
+                e
+            );
         }
     }
 
@@ -106,11 +121,19 @@ public sealed class EventSession : IAsyncDisposable
     {
         if (action.Events.Count is 0 or > EventsPerAppendMax)
         {
-            throw new ArgumentOutOfRangeException(nameof(action), $"an append holds 1-{EventsPerAppendMax} events");
+            throw new ArgumentOutOfRangeException(
+                nameof(action),
+                $"an append holds 1-{EventsPerAppendMax} events"
+            );
         }
-        if (_actions.Count >= StreamsPerSessionMax || _actions.Any(a => a.StreamId == action.StreamId))
+        if (
+            _actions.Count >= StreamsPerSessionMax
+            || _actions.Any(a => a.StreamId == action.StreamId)
+        )
         {
-            throw new InvalidOperationException("a session touches each stream once, and at most 16");
+            throw new InvalidOperationException(
+                "a session touches each stream once, and at most 16"
+            );
         }
         _actions.Add(action);
     }
@@ -124,17 +147,26 @@ public sealed class EventSession : IAsyncDisposable
         await using var batch = new NpgsqlBatch(Connection, Transaction);
         foreach (StreamAction action in _actions)
         {
-            var command = action.ExpectedVersion == 0
-                ? new NpgsqlBatchCommand(StartStreamSql)
-                {
-                    Parameters = { new() { Value = action.StreamId }, new() { Value = action.StreamType },
-                        new() { Value = action.Events.Count } },
-                }
-                : new NpgsqlBatchCommand(AdvanceStreamSql)
-                {
-                    Parameters = { new() { Value = action.StreamId }, new() { Value = action.ExpectedVersion },
-                        new() { Value = action.ExpectedVersion + action.Events.Count } },
-                };
+            var command =
+                action.ExpectedVersion == 0
+                    ? new NpgsqlBatchCommand(StartStreamSql)
+                    {
+                        Parameters =
+                        {
+                            new() { Value = action.StreamId },
+                            new() { Value = action.StreamType },
+                            new() { Value = action.Events.Count },
+                        },
+                    }
+                    : new NpgsqlBatchCommand(AdvanceStreamSql)
+                    {
+                        Parameters =
+                        {
+                            new() { Value = action.StreamId },
+                            new() { Value = action.ExpectedVersion },
+                            new() { Value = action.ExpectedVersion + action.Events.Count },
+                        },
+                    };
             batch.BatchCommands.Add(command);
         }
         await batch.ExecuteNonQueryAsync(cancellationToken);
@@ -144,8 +176,10 @@ public sealed class EventSession : IAsyncDisposable
             {
                 throw _actions[i].ExpectedVersion == 0
                     ? new StreamAlreadyExistsException(_actions[i].StreamId)
-                    : new ConcurrencyException(_actions[i].StreamId,
-                        $"stream {_actions[i].StreamId} is not at expected version {_actions[i].ExpectedVersion}");
+                    : new ConcurrencyException(
+                        _actions[i].StreamId,
+                        $"stream {_actions[i].StreamId} is not at expected version {_actions[i].ExpectedVersion}"
+                    );
             }
         }
     }
@@ -162,15 +196,23 @@ public sealed class EventSession : IAsyncDisposable
         await using var batch = new NpgsqlBatch(Connection, Transaction);
         foreach (PendingEvent e in pending)
         {
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(InsertEventSql)
-            {
-                Parameters =
+            batch.BatchCommands.Add(
+                new NpgsqlBatchCommand(InsertEventSql)
                 {
-                    new() { Value = e.StreamId }, new() { Value = e.Version }, new() { Value = e.Type },
-                    new() { Value = _registry.Serialize(e.Data), NpgsqlDbType = NpgsqlDbType.Jsonb },
-                    new() { Value = metadataJson, NpgsqlDbType = NpgsqlDbType.Jsonb },
-                },
-            });
+                    Parameters =
+                    {
+                        new() { Value = e.StreamId },
+                        new() { Value = e.Version },
+                        new() { Value = e.Type },
+                        new()
+                        {
+                            Value = _registry.Serialize(e.Data),
+                            NpgsqlDbType = NpgsqlDbType.Jsonb,
+                        },
+                        new() { Value = metadataJson, NpgsqlDbType = NpgsqlDbType.Jsonb },
+                    },
+                }
+            );
         }
         foreach (NpgsqlBatchCommand command in projectionBatch.Commands)
         {
@@ -181,9 +223,22 @@ public sealed class EventSession : IAsyncDisposable
     }
 
     private IEnumerable<PendingEvent> ToPending(StreamAction action) =>
-        action.Events.Select((data, i) => new PendingEvent(action.StreamId, action.StreamType,
-            action.ExpectedVersion + i + 1, _registry.AliasOf(data), data, _metadata));
+        action.Events.Select(
+            (data, i) =>
+                new PendingEvent(
+                    action.StreamId,
+                    action.StreamType,
+                    action.ExpectedVersion + i + 1,
+                    _registry.AliasOf(data),
+                    data,
+                    _metadata
+                )
+        );
 
-    private sealed record StreamAction(Guid StreamId, string StreamType, int ExpectedVersion,
-        IReadOnlyList<object> Events);
+    private sealed record StreamAction(
+        Guid StreamId,
+        string StreamType,
+        int ExpectedVersion,
+        IReadOnlyList<object> Events
+    );
 }

@@ -11,7 +11,8 @@ namespace Ledger.EventStore;
 public sealed class EventStore(
     NpgsqlDataSource dataSource,
     EventTypeRegistry registry,
-    IEnumerable<IInlineProjection> projections)
+    IEnumerable<IInlineProjection> projections
+)
 {
     /// <summary>A stream of ours holds a few events; more than this is a bug or an attack.</summary>
     public const int EventsPerStreamMax = 1_000;
@@ -45,13 +46,17 @@ public sealed class EventStore(
 
     public NpgsqlDataSource DataSource => dataSource;
 
-    public async Task<EventSession> BeginSessionAsync(EventMetadata metadata,
-        CancellationToken cancellationToken = default)
+    public async Task<EventSession> BeginSessionAsync(
+        EventMetadata metadata,
+        CancellationToken cancellationToken = default
+    )
     {
         NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken);
         try
         {
-            NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken);
+            NpgsqlTransaction transaction = await connection.BeginTransactionAsync(
+                cancellationToken
+            );
             return new EventSession(connection, transaction, registry, _projections, metadata);
         }
         catch
@@ -62,12 +67,16 @@ public sealed class EventStore(
     }
 
     /// <summary>A transaction that starts many new streams at once: group commit (ADR 0010).</summary>
-    public async Task<GroupSession> BeginGroupSessionAsync(CancellationToken cancellationToken = default)
+    public async Task<GroupSession> BeginGroupSessionAsync(
+        CancellationToken cancellationToken = default
+    )
     {
         NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken);
         try
         {
-            NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken);
+            NpgsqlTransaction transaction = await connection.BeginTransactionAsync(
+                cancellationToken
+            );
             return new GroupSession(connection, transaction, registry, _projections);
         }
         catch
@@ -78,8 +87,11 @@ public sealed class EventStore(
     }
 
     /// <summary>Reads a stream, whole or up to a version; null when it does not exist.</summary>
-    public async Task<EventStream?> FetchStreamAsync(Guid streamId, int? upToVersion = null,
-        CancellationToken cancellationToken = default)
+    public async Task<EventStream?> FetchStreamAsync(
+        Guid streamId,
+        int? upToVersion = null,
+        CancellationToken cancellationToken = default
+    )
     {
         await using NpgsqlCommand command = dataSource.CreateCommand(SelectStreamSql);
         command.Parameters.Add(new NpgsqlParameter { Value = streamId });
@@ -99,9 +111,12 @@ public sealed class EventStore(
             {
                 events.Add(ReadEvent(reader, StreamColumns));
             }
-        }
-        while (await reader.ReadAsync(cancellationToken));
-        CheckContiguous(streamId, events, upToVersion is null ? version : Math.Min(version, upToVersion.Value));
+        } while (await reader.ReadAsync(cancellationToken));
+        CheckContiguous(
+            streamId,
+            events,
+            upToVersion is null ? version : Math.Min(version, upToVersion.Value)
+        );
         return new EventStream(streamId, type, events.Count, events);
     }
 
@@ -109,8 +124,11 @@ public sealed class EventStore(
     /// Every event in seq order, page by page, holding one page in memory at a time. Each page
     /// is its own keyset query, so a replay never holds a transaction open for its duration.
     /// </summary>
-    public async IAsyncEnumerable<IReadOnlyList<StoredEvent>> ReadAllAsync(long afterSeq = 0,
-        int batchSize = 1_000, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<IReadOnlyList<StoredEvent>> ReadAllAsync(
+        long afterSeq = 0,
+        int batchSize = 1_000,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default
+    )
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(batchSize, ReplayBatchSizeMax);
@@ -122,7 +140,9 @@ public sealed class EventStore(
             {
                 command.Parameters.Add(new NpgsqlParameter { Value = cursor });
                 command.Parameters.Add(new NpgsqlParameter { Value = batchSize });
-                await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+                await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(
+                    cancellationToken
+                );
                 while (await reader.ReadAsync(cancellationToken))
                 {
                     page.Add(ReadEvent(reader));
@@ -141,11 +161,18 @@ public sealed class EventStore(
     private StoredEvent ReadEvent(NpgsqlDataReader reader, int first = 0)
     {
         string type = reader.GetString(first + 3);
-        EventMetadata metadata = JsonSerializer.Deserialize<EventMetadata>(reader.GetString(first + 5))
+        EventMetadata metadata =
+            JsonSerializer.Deserialize<EventMetadata>(reader.GetString(first + 5))
             ?? throw new EventStoreInvariantException("event metadata is null");
-        return new StoredEvent(reader.GetInt64(first), reader.GetGuid(first + 1), reader.GetInt32(first + 2),
-            type, registry.Deserialize(type, reader.GetString(first + 4)), metadata,
-            reader.GetFieldValue<DateTimeOffset>(first + 6));
+        return new StoredEvent(
+            reader.GetInt64(first),
+            reader.GetGuid(first + 1),
+            reader.GetInt32(first + 2),
+            type,
+            registry.Deserialize(type, reader.GetString(first + 4)),
+            metadata,
+            reader.GetFieldValue<DateTimeOffset>(first + 6)
+        );
     }
 
     /// <summary>On replay, as on write: versions run 1..n with no gap and match the stream row.</summary>
@@ -153,20 +180,24 @@ public sealed class EventStore(
     {
         if (events.Count > EventsPerStreamMax)
         {
-            throw new EventStoreInvariantException($"stream {streamId} exceeds {EventsPerStreamMax} events");
+            throw new EventStoreInvariantException(
+                $"stream {streamId} exceeds {EventsPerStreamMax} events"
+            );
         }
         for (int i = 0; i < events.Count; i++)
         {
             if (events[i].Version != i + 1)
             {
                 throw new EventStoreInvariantException(
-                    $"stream {streamId} has a gap: version {events[i].Version} at position {i + 1}");
+                    $"stream {streamId} has a gap: version {events[i].Version} at position {i + 1}"
+                );
             }
         }
         if (events.Count != expectedCount)
         {
             throw new EventStoreInvariantException(
-                $"stream {streamId} holds {events.Count} events but its row says {expectedCount}");
+                $"stream {streamId} holds {events.Count} events but its row says {expectedCount}"
+            );
         }
     }
 }

@@ -28,9 +28,14 @@ public sealed class EventTypeRegistry
         {
             throw new ArgumentException($"alias '{alias}' must be 1-64 characters of [a-z_]");
         }
-        if (!_typesByAlias.TryAdd(alias, typeof(TEvent)) || !_aliasesByType.TryAdd(typeof(TEvent), alias))
+        if (
+            !_typesByAlias.TryAdd(alias, typeof(TEvent))
+            || !_aliasesByType.TryAdd(typeof(TEvent), alias)
+        )
         {
-            throw new ArgumentException($"alias '{alias}' or type {typeof(TEvent).Name} is registered twice");
+            throw new ArgumentException(
+                $"alias '{alias}' or type {typeof(TEvent).Name} is registered twice"
+            );
         }
         return this;
     }
@@ -38,7 +43,9 @@ public sealed class EventTypeRegistry
     public string AliasOf(object @event) =>
         _aliasesByType.TryGetValue(@event.GetType(), out string? alias)
             ? alias
-            : throw new InvalidOperationException($"{@event.GetType().Name} has no registered alias");
+            : throw new InvalidOperationException(
+                $"{@event.GetType().Name} has no registered alias"
+            );
 
     public string Serialize(object @event) =>
         JsonSerializer.Serialize(@event, @event.GetType(), SerializerOptions);

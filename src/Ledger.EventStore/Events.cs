@@ -10,7 +10,8 @@ public sealed record EventMetadata(
     [property: JsonPropertyName("actor")] string Actor,
     [property: JsonPropertyName("correlationId")] string CorrelationId,
     [property: JsonPropertyName("causationId")] string? CausationId,
-    [property: JsonPropertyName("requestId")] string? RequestId);
+    [property: JsonPropertyName("requestId")] string? RequestId
+);
 
 /// <summary>An event about to be appended, as inline projections see it.</summary>
 public sealed record PendingEvent(
@@ -19,7 +20,8 @@ public sealed record PendingEvent(
     int Version,
     string Type,
     object Data,
-    EventMetadata Metadata);
+    EventMetadata Metadata
+);
 
 /// <summary>An event as the log holds it.</summary>
 public sealed record StoredEvent(
@@ -29,10 +31,16 @@ public sealed record StoredEvent(
     string Type,
     object Data,
     EventMetadata Metadata,
-    DateTimeOffset RecordedAt);
+    DateTimeOffset RecordedAt
+);
 
 /// <summary>A stream as read: its type, its version and its events in version order.</summary>
-public sealed record EventStream(Guid Id, string Type, int Version, IReadOnlyList<StoredEvent> Events)
+public sealed record EventStream(
+    Guid Id,
+    string Type,
+    int Version,
+    IReadOnlyList<StoredEvent> Events
+)
 {
     public IEnumerable<object> Data => Events.Select(e => e.Data);
 }

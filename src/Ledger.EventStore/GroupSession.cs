@@ -13,7 +13,8 @@ public sealed record NewStream(Guid Id, string Type, int Version);
 /// </summary>
 public sealed record AlongsideReads(
     IReadOnlyList<NpgsqlBatchCommand> Commands,
-    Func<NpgsqlDataReader, CancellationToken, Task> ReadAsync);
+    Func<NpgsqlDataReader, CancellationToken, Task> ReadAsync
+);
 
 /// <summary>
 /// One transaction that starts many new streams, each with the metadata of its own request:
@@ -84,8 +85,12 @@ public sealed class GroupSession : IAsyncDisposable
     private bool _claimedOnce;
     private bool _committed;
 
-    internal GroupSession(NpgsqlConnection connection, NpgsqlTransaction transaction,
-        EventTypeRegistry registry, IReadOnlyList<IInlineProjection> projections)
+    internal GroupSession(
+        NpgsqlConnection connection,
+        NpgsqlTransaction transaction,
+        EventTypeRegistry registry,
+        IReadOnlyList<IInlineProjection> projections
+    )
     {
         Connection = connection;
         Transaction = transaction;
@@ -101,30 +106,42 @@ public sealed class GroupSession : IAsyncDisposable
     /// Claims the new streams in one statement, with <paramref name="alongside"/> in the same
     /// round trip, and returns the ids this group won. Ids must be distinct. Once per group.
     /// </summary>
-    public async Task<IReadOnlySet<Guid>> ClaimNewStreamsAsync(IReadOnlyList<NewStream> streams,
-        AlongsideReads? alongside, CancellationToken cancellationToken)
+    public async Task<IReadOnlySet<Guid>> ClaimNewStreamsAsync(
+        IReadOnlyList<NewStream> streams,
+        AlongsideReads? alongside,
+        CancellationToken cancellationToken
+    )
     {
         if (_claimedOnce || streams.Count is 0 or > StreamsPerGroupMax)
         {
-            throw new InvalidOperationException($"a group claims once, 1-{StreamsPerGroupMax} streams");
+            throw new InvalidOperationException(
+                $"a group claims once, 1-{StreamsPerGroupMax} streams"
+            );
         }
-        if (streams.Select(s => s.Id).Distinct().Count() != streams.Count
-            || streams.Any(s => s.Version is < 1 or > EventSession.EventsPerAppendMax))
+        if (
+            streams.Select(s => s.Id).Distinct().Count() != streams.Count
+            || streams.Any(s => s.Version is < 1 or > EventSession.EventsPerAppendMax)
+        )
         {
-            throw new ArgumentException("a group claims distinct ids, each for 1-16 events", nameof(streams));
+            throw new ArgumentException(
+                "a group claims distinct ids, each for 1-16 events",
+                nameof(streams)
+            );
         }
         _claimedOnce = true;
         await using var batch = new NpgsqlBatch(Connection, Transaction);
         batch.BatchCommands.Add(new NpgsqlBatchCommand(GenericPlansSql));
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(ClaimSql)
-        {
-            Parameters =
+        batch.BatchCommands.Add(
+            new NpgsqlBatchCommand(ClaimSql)
             {
-                new() { Value = streams.Select(s => s.Id).ToArray() },
-                new() { Value = streams.Select(s => s.Type).ToArray() },
-                new() { Value = streams.Select(s => s.Version).ToArray() },
-            },
-        });
+                Parameters =
+                {
+                    new() { Value = streams.Select(s => s.Id).ToArray() },
+                    new() { Value = streams.Select(s => s.Type).ToArray() },
+                    new() { Value = streams.Select(s => s.Version).ToArray() },
+                },
+            }
+        );
         foreach (NpgsqlBatchCommand command in alongside?.Commands ?? [])
         {
             batch.BatchCommands.Add(command);
@@ -159,7 +176,8 @@ public sealed class GroupSession : IAsyncDisposable
         if (events.Count != claim.Version || _started.Any(s => s.Claim.Id == streamId))
         {
             throw new InvalidOperationException(
-                $"stream {streamId} was claimed for {claim.Version} events and starts once");
+                $"stream {streamId} was claimed for {claim.Version} events and starts once"
+            );
         }
         _started.Add(new StartedStream(claim, events, metadata));
     }
@@ -174,7 +192,8 @@ public sealed class GroupSession : IAsyncDisposable
         if (_committed || _started.Count == 0 || _started.Count != _claimed.Count)
         {
             throw new InvalidOperationException(
-                "a group commits once, after starting every stream it claimed");
+                "a group commits once, after starting every stream it claimed"
+            );
         }
         List<PendingEvent> pending = [.. ByLevel()];
         var projectionBatch = new ProjectionBatch();
@@ -201,7 +220,8 @@ public sealed class GroupSession : IAsyncDisposable
             {
                 throw new EventStoreInvariantException(
                     $"a group inserted {batch.BatchCommands[i].RecordsAffected} events at level {i + 1}, "
-                    + $"expected {expectedRows[i]}");
+                        + $"expected {expectedRows[i]}"
+                );
             }
         }
         projectionBatch.CheckRowCounts();
@@ -229,8 +249,14 @@ public sealed class GroupSession : IAsyncDisposable
             foreach (StartedStream s in _started.Where(s => s.Events.Count >= version))
             {
                 object data = s.Events[version - 1];
-                yield return new PendingEvent(s.Claim.Id, s.Claim.Type, version, _registry.AliasOf(data),
-                    data, s.Metadata);
+                yield return new PendingEvent(
+                    s.Claim.Id,
+                    s.Claim.Type,
+                    version,
+                    _registry.AliasOf(data),
+                    data,
+                    s.Metadata
+                );
             }
         }
     }
@@ -250,13 +276,26 @@ public sealed class GroupSession : IAsyncDisposable
             NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb,
         };
         return version == 1
-            ? new NpgsqlBatchCommand(InsertFirstLevelSql) { Parameters = { ids, types, data, metadata } }
+            ? new NpgsqlBatchCommand(InsertFirstLevelSql)
+            {
+                Parameters = { ids, types, data, metadata },
+            }
             : new NpgsqlBatchCommand(InsertNextLevelSql)
             {
-                Parameters = { ids, new NpgsqlParameter { Value = version }, types, data, metadata },
+                Parameters =
+                {
+                    ids,
+                    new NpgsqlParameter { Value = version },
+                    types,
+                    data,
+                    metadata,
+                },
             };
     }
 
-    private sealed record StartedStream(NewStream Claim, IReadOnlyList<object> Events,
-        EventMetadata Metadata);
+    private sealed record StartedStream(
+        NewStream Claim,
+        IReadOnlyList<object> Events,
+        EventMetadata Metadata
+    );
 }

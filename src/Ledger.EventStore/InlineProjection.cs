@@ -18,13 +18,18 @@ public interface IInlineProjection
     /// <see cref="Project"/>. The events come first level by level (every stream's version 1,
     /// then every version 2), and the group has locked every row it touches.
     /// </summary>
-    void ProjectGroup(IReadOnlyList<PendingEvent> events, ProjectionBatch batch) => Project(events, batch);
+    void ProjectGroup(IReadOnlyList<PendingEvent> events, ProjectionBatch batch) =>
+        Project(events, batch);
 }
 
 /// <summary>The statements projections add to an append, each with an optional row-count check.</summary>
 public sealed class ProjectionBatch
 {
-    private readonly List<(NpgsqlBatchCommand Command, int? ExpectedRows, string Invariant)> _commands = [];
+    private readonly List<(
+        NpgsqlBatchCommand Command,
+        int? ExpectedRows,
+        string Invariant
+    )> _commands = [];
 
     public int Count => _commands.Count;
 
@@ -32,13 +37,19 @@ public sealed class ProjectionBatch
     /// Adds a statement. With <paramref name="expectedRows"/>, any other row count aborts the
     /// append as a broken invariant, named by <paramref name="invariant"/>.
     /// </summary>
-    public void Add(string sql, IEnumerable<object> parameters, int? expectedRows = null,
-        string invariant = "")
+    public void Add(
+        string sql,
+        IEnumerable<object> parameters,
+        int? expectedRows = null,
+        string invariant = ""
+    )
     {
         var command = new NpgsqlBatchCommand(sql);
         foreach (object value in parameters)
         {
-            command.Parameters.Add(value as NpgsqlParameter ?? new NpgsqlParameter { Value = value });
+            command.Parameters.Add(
+                value as NpgsqlParameter ?? new NpgsqlParameter { Value = value }
+            );
         }
         _commands.Add((command, expectedRows, invariant));
     }
@@ -52,7 +63,8 @@ public sealed class ProjectionBatch
             if (expectedRows is { } expected && command.RecordsAffected != expected)
             {
                 throw new EventStoreInvariantException(
-                    $"projection invariant '{invariant}' broken: {command.RecordsAffected} rows, expected {expected}");
+                    $"projection invariant '{invariant}' broken: {command.RecordsAffected} rows, expected {expected}"
+                );
             }
         }
     }

@@ -8,10 +8,15 @@ namespace Ledger.EventStore;
 /// <summary>An idempotent SQL script that brings one component's tables to a version.</summary>
 public sealed record SchemaScript(string Component, int Version, string Sql)
 {
-    public static SchemaScript FromResource(Assembly assembly, string resourceName, string component,
-        int version)
+    public static SchemaScript FromResource(
+        Assembly assembly,
+        string resourceName,
+        string component,
+        int version
+    )
     {
-        using Stream stream = assembly.GetManifestResourceStream(resourceName)
+        using Stream stream =
+            assembly.GetManifestResourceStream(resourceName)
             ?? throw new InvalidOperationException($"embedded resource {resourceName} is missing");
         using var reader = new StreamReader(stream, Encoding.UTF8);
         return new SchemaScript(component, version, reader.ReadToEnd());
@@ -48,15 +53,33 @@ public static class SchemaApplier
             SET version = EXCLUDED.version, sha256 = EXCLUDED.sha256, applied_at = now()
         """;
 
-    public static SchemaScript EventStoreScript { get; } = SchemaScript.FromResource(
-        typeof(SchemaApplier).Assembly, "Ledger.EventStore.schema.sql", "event_store", 1);
+    public static SchemaScript EventStoreScript { get; } =
+        SchemaScript.FromResource(
+            typeof(SchemaApplier).Assembly,
+            "Ledger.EventStore.schema.sql",
+            "event_store",
+            1
+        );
 
-    public static async Task ApplyAsync(NpgsqlDataSource dataSource,
-        IReadOnlyList<SchemaScript> scripts, CancellationToken cancellationToken = default)
+    public static async Task ApplyAsync(
+        NpgsqlDataSource dataSource,
+        IReadOnlyList<SchemaScript> scripts,
+        CancellationToken cancellationToken = default
+    )
     {
-        await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", connection, transaction))
+        await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(
+            cancellationToken
+        );
+        await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(
+            cancellationToken
+        );
+        await using (
+            var lockCommand = new NpgsqlCommand(
+                "SELECT pg_advisory_xact_lock($1)",
+                connection,
+                transaction
+            )
+        )
         {
             lockCommand.Parameters.Add(new NpgsqlParameter { Value = SchemaLockKey });
             await lockCommand.ExecuteNonQueryAsync(cancellationToken);
@@ -75,15 +98,21 @@ public static class SchemaApplier
     }
 
     /// <summary>True when every script's component is recorded at least at the script's version.</summary>
-    public static async Task<bool> IsCurrentAsync(NpgsqlDataSource dataSource,
-        IReadOnlyList<SchemaScript> scripts, CancellationToken cancellationToken = default)
+    public static async Task<bool> IsCurrentAsync(
+        NpgsqlDataSource dataSource,
+        IReadOnlyList<SchemaScript> scripts,
+        CancellationToken cancellationToken = default
+    )
     {
         await using NpgsqlCommand command = dataSource.CreateCommand(
-            "SELECT component, version FROM ledger.schema_versions");
+            "SELECT component, version FROM ledger.schema_versions"
+        );
         var applied = new Dictionary<string, int>(StringComparer.Ordinal);
         try
         {
-            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
+            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(
+                cancellationToken
+            );
             while (await reader.ReadAsync(cancellationToken))
             {
                 applied[reader.GetString(0)] = reader.GetInt32(1);
@@ -96,8 +125,12 @@ public static class SchemaApplier
         return scripts.All(s => applied.TryGetValue(s.Component, out int v) && v >= s.Version);
     }
 
-    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
-        string sql, CancellationToken cancellationToken)
+    private static async Task ExecuteAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction transaction,
+        string sql,
+        CancellationToken cancellationToken
+    )
     {
         await using var command = new NpgsqlCommand(sql, connection, transaction);
         await command.ExecuteNonQueryAsync(cancellationToken);

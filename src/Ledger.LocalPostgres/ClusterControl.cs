@@ -12,7 +12,8 @@ internal sealed class ClusterControl(
     LocalPostgresOptions options,
     ClusterLayout layout,
     PostgresBinaries binaries,
-    PostgresCommandRunner runner)
+    PostgresCommandRunner runner
+)
 {
     public const string SuperuserName = "ledger";
     public const string FastShutdownMode = "fast";
@@ -20,9 +21,11 @@ internal sealed class ClusterControl(
     private const int InitDbTimeoutSeconds = 120;
     private const int StatusTimeoutSeconds = 10;
     private const int StopTimeoutSeconds = 30;
+
     // pg_ctl enforces its own -t timeout; ours only catches a pg_ctl that hangs beyond it.
     private const int PgCtlGraceSeconds = 10;
     private const int QuitTimeoutSeconds = 5;
+
     // Backends notice a dead postmaster within milliseconds; this bounds a stuck one.
     private const int OrphanExitTimeoutSeconds = 10;
     private const int PollIntervalMilliseconds = 10;
@@ -32,6 +35,7 @@ internal sealed class ClusterControl(
     private const int PortMax = 65535;
     private const int PgCtlStatusRunning = 0;
     private const string AddressInUseMessage = "Address already in use";
+
     // Each of these loses committed data on a crash; they are for throwaway test clusters.
     private const string NonDurableSettings =
         "-c fsync=off -c synchronous_commit=off -c full_page_writes=off";
@@ -80,7 +84,8 @@ internal sealed class ClusterControl(
             ["status", "-D", layout.DataDirectory],
             layout.RootDirectory,
             StatusTimeoutSeconds,
-            cancellationToken);
+            cancellationToken
+        );
         var pid = layout.TryReadPostmasterPid();
         return result.ExitCode == PgCtlStatusRunning
             && pid is not null
@@ -101,8 +106,10 @@ internal sealed class ClusterControl(
         }
         ProcessTable.Quit(pid.Value);
         var elapsed = Stopwatch.StartNew();
-        while (ProcessTable.StateOf(pid.Value) == ProcessState.Alive
-            && elapsed.Elapsed < TimeSpan.FromSeconds(QuitTimeoutSeconds))
+        while (
+            ProcessTable.StateOf(pid.Value) == ProcessState.Alive
+            && elapsed.Elapsed < TimeSpan.FromSeconds(QuitTimeoutSeconds)
+        )
         {
             Thread.Sleep(PollIntervalMilliseconds);
         }
@@ -128,17 +135,16 @@ internal sealed class ClusterControl(
         }
         var result = await runner.RunPostgresToolAsync(
             binaries.PgCtl,
-            [
-                "stop", "-D", layout.DataDirectory,
-                "-m", mode, "-w", "-t", Text(StopTimeoutSeconds),
-            ],
+            ["stop", "-D", layout.DataDirectory, "-m", mode, "-w", "-t", Text(StopTimeoutSeconds)],
             layout.RootDirectory,
             StopTimeoutSeconds + PgCtlGraceSeconds,
-            cancellationToken);
+            cancellationToken
+        );
         if (!result.Succeeded && await IsRunningAsync(cancellationToken))
         {
             throw new InvalidOperationException(
-                $"pg_ctl stop failed for {layout.DataDirectory}: {result.Output}\n{LogTailText()}");
+                $"pg_ctl stop failed for {layout.DataDirectory}: {result.Output}\n{LogTailText()}"
+            );
         }
     }
 
@@ -159,7 +165,8 @@ internal sealed class ClusterControl(
         {
             throw new LocalPostgresUnavailableException(
                 $"pg_ctl start on port {port} failed for {layout.DataDirectory}: {result.Output}\n"
-                + LogTailText());
+                    + LogTailText()
+            );
         }
     }
 
@@ -184,7 +191,8 @@ internal sealed class ClusterControl(
         var serverOptions = string.Create(
             CultureInfo.InvariantCulture,
             $"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories='' "
-            + $"-c max_connections={MaxConnections}");
+                + $"-c max_connections={MaxConnections}"
+        );
         return durable ? serverOptions : serverOptions + " " + NonDurableSettings;
     }
 
@@ -199,8 +207,9 @@ internal sealed class ClusterControl(
         {
             throw new LocalPostgresUnavailableException(
                 $"PostgreSQL runs as {runner.RunAsUser}, who cannot enter "
-                + $"{string.Join(", ", closed)} to reach {layout.RootDirectory}. "
-                + "Use a RootDirectory under /tmp, or chmod o+x.");
+                    + $"{string.Join(", ", closed)} to reach {layout.RootDirectory}. "
+                    + "Use a RootDirectory under /tmp, or chmod o+x."
+            );
         }
     }
 
@@ -223,7 +232,8 @@ internal sealed class ClusterControl(
             {
                 throw new LocalPostgresUnavailableException(
                     $"The postmaster of {layout.DataDirectory} (pid {pid}) died, but its "
-                    + $"backends still run after {OrphanExitTimeoutSeconds} s.");
+                        + $"backends still run after {OrphanExitTimeoutSeconds} s."
+                );
             }
             await Task.Delay(PollIntervalMilliseconds, cancellationToken);
         }
@@ -243,20 +253,26 @@ internal sealed class ClusterControl(
         {
             throw new LocalPostgresUnavailableException(
                 $"initdb failed for {layout.DataDirectory}:\n{withLocale.Output}\n"
-                + withoutLocale.Output);
+                    + withoutLocale.Output
+            );
         }
     }
 
     private Task<CommandResult> RunInitDbAsync(
-        string localeArgument, CancellationToken cancellationToken)
+        string localeArgument,
+        CancellationToken cancellationToken
+    )
     {
         List<string> arguments =
         [
-            "-D", layout.DataDirectory,
-            "-U", SuperuserName,
+            "-D",
+            layout.DataDirectory,
+            "-U",
+            SuperuserName,
             "--auth=scram-sha-256",
             "--pwfile=" + layout.PasswordFile,
-            "-E", "UTF8",
+            "-E",
+            "UTF8",
             localeArgument,
         ];
         if (!options.Durable)
@@ -269,7 +285,8 @@ internal sealed class ClusterControl(
             arguments,
             layout.RootDirectory,
             InitDbTimeoutSeconds,
-            cancellationToken);
+            cancellationToken
+        );
     }
 
     private async Task<int> StartServerAsync(CancellationToken cancellationToken)
@@ -294,7 +311,8 @@ internal sealed class ClusterControl(
             }
         }
         throw new LocalPostgresUnavailableException(
-            $"pg_ctl start failed for {layout.DataDirectory}: {failure}\n{LogTailText()}");
+            $"pg_ctl start failed for {layout.DataDirectory}: {failure}\n{LogTailText()}"
+        );
     }
 
     private Task<CommandResult> RunPgCtlStartAsync(int port, CancellationToken cancellationToken)
@@ -302,18 +320,23 @@ internal sealed class ClusterControl(
         string[] arguments =
         [
             "start",
-            "-D", layout.DataDirectory,
-            "-l", layout.LogFile,
+            "-D",
+            layout.DataDirectory,
+            "-l",
+            layout.LogFile,
             "-w",
-            "-t", Text(options.StartTimeoutSeconds),
-            "-o", ServerOptions(port, options.Durable),
+            "-t",
+            Text(options.StartTimeoutSeconds),
+            "-o",
+            ServerOptions(port, options.Durable),
         ];
         return runner.RunPostgresToolAsync(
             binaries.PgCtl,
             arguments,
             layout.RootDirectory,
             options.StartTimeoutSeconds + PgCtlGraceSeconds,
-            cancellationToken);
+            cancellationToken
+        );
     }
 
     private string LogTailText() => $"Last lines of {layout.LogFile}:\n{layout.LogTail()}";

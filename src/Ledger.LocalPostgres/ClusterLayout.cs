@@ -29,12 +29,15 @@ internal sealed class ClusterLayout
         {
             throw new ArgumentException(
                 $"RootDirectory must not contain any of {string.Join(' ', ShellUnsafeCharacters)}",
-                nameof(rootDirectory));
+                nameof(rootDirectory)
+            );
         }
         if (Path.GetDirectoryName(RootDirectory) is null)
         {
-            throw new ArgumentException("RootDirectory must not be the file system root.",
-                nameof(rootDirectory));
+            throw new ArgumentException(
+                "RootDirectory must not be the file system root.",
+                nameof(rootDirectory)
+            );
         }
     }
 
@@ -72,9 +75,11 @@ internal sealed class ClusterLayout
         {
             throw new PlatformNotSupportedException(UnixOnlyMessage);
         }
-        for (var directory = Path.GetDirectoryName(RootDirectory);
-             directory is not null;
-             directory = Path.GetDirectoryName(directory))
+        for (
+            var directory = Path.GetDirectoryName(RootDirectory);
+            directory is not null;
+            directory = Path.GetDirectoryName(directory)
+        )
         {
             if (!File.GetUnixFileMode(directory).HasFlag(UnixFileMode.OtherExecute))
             {
@@ -97,7 +102,8 @@ internal sealed class ClusterLayout
         {
             throw new LocalPostgresUnavailableException(
                 $"{DataDirectory} holds a cluster but {PasswordFile} is missing, so nobody can "
-                + $"log in. Delete {RootDirectory} to start a fresh cluster.");
+                    + $"log in. Delete {RootDirectory} to start a fresh cluster."
+            );
         }
         if (OperatingSystem.IsWindows())
         {
@@ -120,11 +126,14 @@ internal sealed class ClusterLayout
     public int ReadPortFromPidFile()
     {
         var line = File.ReadLines(PidFile).ElementAtOrDefault(PidFilePortLineIndex);
-        if (!int.TryParse(line, NumberStyles.None, CultureInfo.InvariantCulture, out var port)
-            || port is < 1 or > 65535)
+        if (
+            !int.TryParse(line, NumberStyles.None, CultureInfo.InvariantCulture, out var port)
+            || port is < 1 or > 65535
+        )
         {
             throw new LocalPostgresUnavailableException(
-                $"{PidFile} line {PidFilePortLineIndex + 1} is not a port: '{line}'.");
+                $"{PidFile} line {PidFilePortLineIndex + 1} is not a port: '{line}'."
+            );
         }
         return port;
     }
@@ -137,13 +146,17 @@ internal sealed class ClusterLayout
         {
             line = File.ReadLines(PidFile).ElementAtOrDefault(PidFilePidLineIndex);
         }
-        catch (Exception exception) when (exception is FileNotFoundException
-            or DirectoryNotFoundException)
+        catch (Exception exception)
+            when (exception is FileNotFoundException or DirectoryNotFoundException)
         {
             return null;
         }
         var parsed = int.TryParse(
-            line, NumberStyles.None, CultureInfo.InvariantCulture, out var pid);
+            line,
+            NumberStyles.None,
+            CultureInfo.InvariantCulture,
+            out var pid
+        );
         return parsed && pid > 0 ? pid : null;
     }
 
@@ -164,7 +177,8 @@ internal sealed class ClusterLayout
         if (password.Length != PasswordHexLength || !password.All(char.IsAsciiHexDigitLower))
         {
             throw new LocalPostgresUnavailableException(
-                $"{PasswordFile} does not hold a {PasswordHexLength}-character hex password.");
+                $"{PasswordFile} does not hold a {PasswordHexLength}-character hex password."
+            );
         }
         return password;
     }
@@ -177,7 +191,11 @@ internal sealed class ClusterLayout
         }
         // The server keeps appending while we read, so share the file for writing.
         using var stream = new FileStream(
-            LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            LogFile,
+            FileMode.Open,
+            FileAccess.Read,
+            FileShare.ReadWrite | FileShare.Delete
+        );
         stream.Seek(Math.Min(offsetBytes, stream.Length), SeekOrigin.Begin);
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();

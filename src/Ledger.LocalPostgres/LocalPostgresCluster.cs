@@ -13,9 +13,11 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
     private const string Host = "127.0.0.1";
     private const string AdminDatabaseName = "postgres";
     private const int StartTimeoutSecondsMax = 600;
+
     // Linux's signal numbers on x86-64 and arm64, the platforms this library runs PostgreSQL on.
     private const int SignalContinue = 18;
     private const int SignalStop = 19;
+
     // Each pass stops the processes found; a backend forked before the postmaster stopped is
     // found by the next pass, and a stopped postmaster forks no more.
     private const int SuspendPassesMax = 10;
@@ -27,7 +29,11 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
     private Task? stopTask;
 
     private LocalPostgresCluster(
-        ClusterControl control, LocalPostgresOptions options, RunningServer server, string password)
+        ClusterControl control,
+        LocalPostgresOptions options,
+        RunningServer server,
+        string password
+    )
     {
         this.control = control;
         throwaway = options.Throwaway;
@@ -51,14 +57,17 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
     internal bool StartedByThisProcess { get; }
 
     public static async Task<LocalPostgresCluster> StartAsync(
-        LocalPostgresOptions options, CancellationToken cancellationToken = default)
+        LocalPostgresOptions options,
+        CancellationToken cancellationToken = default
+    )
     {
         Validate(options);
         var control = new ClusterControl(
             options,
             new ClusterLayout(options.RootDirectory),
             PostgresBinaries.Discover(options.BinDirectory),
-            PostgresCommandRunner.ForCurrentProcess());
+            PostgresCommandRunner.ForCurrentProcess()
+        );
         var started = false;
         try
         {
@@ -106,7 +115,11 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
     {
         await control.StartServerOnPortAsync(Port, cancellationToken);
         await ServerSetup.WaitUntilAcceptingConnectionsAsync(
-            AdminConnectionString, startTimeoutSeconds, control.Layout.LogTail, cancellationToken);
+            AdminConnectionString,
+            startTimeoutSeconds,
+            control.Layout.LogTail,
+            cancellationToken
+        );
     }
 
     /// <summary>
@@ -118,14 +131,19 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
     {
         var stopped = new HashSet<int>();
         var postmaster = control.Layout.TryReadPostmasterPid();
-        if (postmaster is not null && ProcessTable.WorksIn(postmaster.Value, DataDirectory)
-            && ProcessTable.Signal(postmaster.Value, SignalStop))
+        if (
+            postmaster is not null
+            && ProcessTable.WorksIn(postmaster.Value, DataDirectory)
+            && ProcessTable.Signal(postmaster.Value, SignalStop)
+        )
         {
             stopped.Add(postmaster.Value);
         }
         for (var pass = 0; pass < SuspendPassesMax; pass++)
         {
-            var found = ProcessTable.WorkingIn(DataDirectory).Where(pid => !stopped.Contains(pid))
+            var found = ProcessTable
+                .WorkingIn(DataDirectory)
+                .Where(pid => !stopped.Contains(pid))
                 .ToList();
             if (found.Count == 0)
             {
@@ -142,7 +160,9 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
 
     /// <summary>SIGCONT to every process of the server; returns how many were signalled.</summary>
     public int Resume() =>
-        ProcessTable.WorkingIn(DataDirectory).Count(pid => ProcessTable.Signal(pid, SignalContinue));
+        ProcessTable
+            .WorkingIn(DataDirectory)
+            .Count(pid => ProcessTable.Signal(pid, SignalContinue));
 
     [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$")]
     private static partial Regex DatabaseNamePattern();
@@ -153,17 +173,23 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(options.RootDirectory);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.StartTimeoutSeconds);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(
-            options.StartTimeoutSeconds, StartTimeoutSecondsMax);
+            options.StartTimeoutSeconds,
+            StartTimeoutSecondsMax
+        );
         if (!DatabaseNamePattern().IsMatch(options.DatabaseName))
         {
             throw new ArgumentException(
                 $"DatabaseName '{options.DatabaseName}' must match {DatabaseNamePattern()}.",
-                nameof(options));
+                nameof(options)
+            );
         }
     }
 
     private static async Task<LocalPostgresCluster> StartCoreAsync(
-        ClusterControl control, LocalPostgresOptions options, CancellationToken cancellationToken)
+        ClusterControl control,
+        LocalPostgresOptions options,
+        CancellationToken cancellationToken
+    )
     {
         var password = await control.PrepareDirectoryAsync(cancellationToken);
         var server = await control.EnsureRunningAsync(cancellationToken);
@@ -172,9 +198,13 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
             cluster.AdminConnectionString,
             options.StartTimeoutSeconds,
             control.Layout.LogTail,
-            cancellationToken);
+            cancellationToken
+        );
         await ServerSetup.CreateDatabaseIfMissingAsync(
-            cluster.AdminConnectionString, options.DatabaseName, cancellationToken);
+            cluster.AdminConnectionString,
+            options.DatabaseName,
+            cancellationToken
+        );
         if (options.Throwaway)
         {
             // A test process that ends without disposing must not leak a running postgres.
@@ -200,7 +230,8 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
         catch (Exception exception) when (IsOperatingError(exception))
         {
             await Console.Error.WriteLineAsync(
-                $"Ledger.LocalPostgres: cleanup after a failed start failed: {exception.Message}");
+                $"Ledger.LocalPostgres: cleanup after a failed start failed: {exception.Message}"
+            );
         }
     }
 
@@ -250,17 +281,19 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
         {
             Console.Error.WriteLine(
                 $"Ledger.LocalPostgres: could not stop {DataDirectory} at exit: "
-                + exception.Message);
+                    + exception.Message
+            );
         }
     }
 
     private static bool IsOperatingError(Exception exception) =>
-        exception is IOException
-            or UnauthorizedAccessException
-            or TimeoutException
-            or InvalidOperationException
-            or LocalPostgresUnavailableException
-            or Win32Exception;
+        exception
+            is IOException
+                or UnauthorizedAccessException
+                or TimeoutException
+                or InvalidOperationException
+                or LocalPostgresUnavailableException
+                or Win32Exception;
 
     private static string BuildConnectionString(int port, string database, string password) =>
         new NpgsqlConnectionStringBuilder

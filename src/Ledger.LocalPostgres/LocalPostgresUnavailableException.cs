@@ -6,17 +6,11 @@ namespace Ledger.LocalPostgres;
 /// </summary>
 public sealed class LocalPostgresUnavailableException : Exception
 {
-    public LocalPostgresUnavailableException()
-    {
-    }
+    public LocalPostgresUnavailableException() { }
 
     public LocalPostgresUnavailableException(string message)
-        : base(message)
-    {
-    }
+        : base(message) { }
 
     public LocalPostgresUnavailableException(string message, Exception? innerException)
-        : base(message, innerException)
-    {
-    }
+        : base(message, innerException) { }
 }

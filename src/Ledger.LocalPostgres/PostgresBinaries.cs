@@ -53,7 +53,8 @@ internal sealed record PostgresBinaries(string Directory)
         {
             return null;
         }
-        return System.IO.Directory.EnumerateDirectories(InstalledVersionsDirectory)
+        return System
+            .IO.Directory.EnumerateDirectories(InstalledVersionsDirectory)
             .Select(directory => (Directory: directory, Version: ParseVersion(directory)))
             .Where(candidate => candidate.Version is not null)
             .OrderByDescending(candidate => candidate.Version)
@@ -71,12 +72,14 @@ internal sealed record PostgresBinaries(string Directory)
 
     private static LocalPostgresUnavailableException Missing(string[] searchedDirectories)
     {
-        var searched = searchedDirectories.Length == 0
-            ? "nothing on PATH or in " + InstalledVersionsDirectory
-            : string.Join(", ", searchedDirectories);
+        var searched =
+            searchedDirectories.Length == 0
+                ? "nothing on PATH or in " + InstalledVersionsDirectory
+                : string.Join(", ", searchedDirectories);
         return new LocalPostgresUnavailableException(
             $"PostgreSQL server binaries ({string.Join(", ", RequiredTools)}) were not found "
-            + $"(searched: {searched}). Either install the server (`apt-get install postgresql`), "
-            + "set `ConnectionStrings__Ledger` to an existing server, or run `docker compose up`.");
+                + $"(searched: {searched}). Either install the server (`apt-get install postgresql`), "
+                + "set `ConnectionStrings__Ledger` to an existing server, or run `docker compose up`."
+        );
     }
 }

@@ -19,6 +19,7 @@ internal sealed class PostgresCommandRunner
     private const string PreferredUser = "postgres";
     private const string FallbackUser = "nobody";
     private const int ChownTimeoutSeconds = 60;
+
     // A child that leaves our output pipes open must not hang us after it exited.
     private const int OutputDrainTimeoutSeconds = 5;
 
@@ -41,7 +42,8 @@ internal sealed class PostgresCommandRunner
         {
             throw new LocalPostgresUnavailableException(
                 $"PostgreSQL refuses to run as root, and {RunuserPath} is missing to run it as "
-                + "another user. Run as an unprivileged user, or install util-linux.");
+                    + "another user. Run as an unprivileged user, or install util-linux."
+            );
         }
         return new PostgresCommandRunner(UnprivilegedUser());
     }
@@ -51,7 +53,8 @@ internal sealed class PostgresCommandRunner
         IReadOnlyList<string> arguments,
         string workingDirectory,
         int timeoutSeconds,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken
+    )
     {
         if (RunAsUser is null)
         {
@@ -59,7 +62,12 @@ internal sealed class PostgresCommandRunner
         }
         string[] viaRunuser = ["-u", RunAsUser, "--", tool, .. arguments];
         return RunAsync(
-            RunuserPath, viaRunuser, workingDirectory, timeoutSeconds, cancellationToken);
+            RunuserPath,
+            viaRunuser,
+            workingDirectory,
+            timeoutSeconds,
+            cancellationToken
+        );
     }
 
     /// <summary>Hands the cluster directory to the run-as user; a no-op when not root.</summary>
@@ -72,19 +80,26 @@ internal sealed class PostgresCommandRunner
         // "user:" sets the group to the user's login group (postgres or nogroup).
         string[] arguments = ["-R", RunAsUser + ":", directory];
         var result = await RunAsync(
-            ChownPath, arguments, directory, ChownTimeoutSeconds, cancellationToken);
+            ChownPath,
+            arguments,
+            directory,
+            ChownTimeoutSeconds,
+            cancellationToken
+        );
         if (!result.Succeeded)
         {
             throw new LocalPostgresUnavailableException(
-                $"chown of {directory} to {RunAsUser} failed: {result.Output}");
+                $"chown of {directory} to {RunAsUser} failed: {result.Output}"
+            );
         }
     }
 
     private static string UnprivilegedUser()
     {
-        var hasPostgresUser = File.Exists(PasswdPath)
-            && File.ReadLines(PasswdPath).Any(
-                line => line.StartsWith(PreferredUser + ":", StringComparison.Ordinal));
+        var hasPostgresUser =
+            File.Exists(PasswdPath)
+            && File.ReadLines(PasswdPath)
+                .Any(line => line.StartsWith(PreferredUser + ":", StringComparison.Ordinal));
         return hasPostgresUser ? PreferredUser : FallbackUser;
     }
 
@@ -93,10 +108,12 @@ internal sealed class PostgresCommandRunner
         IReadOnlyList<string> arguments,
         string workingDirectory,
         int timeoutSeconds,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken
+    )
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(timeoutSeconds);
-        using var process = Process.Start(StartInfo(executable, arguments, workingDirectory))
+        using var process =
+            Process.Start(StartInfo(executable, arguments, workingDirectory))
             ?? throw new InvalidOperationException($"{executable} did not start.");
         var output = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
         var error = process.StandardError.ReadToEndAsync(CancellationToken.None);
@@ -107,7 +124,11 @@ internal sealed class PostgresCommandRunner
     }
 
     private static async Task WaitForExitAsync(
-        Process process, string executable, int timeoutSeconds, CancellationToken cancellationToken)
+        Process process,
+        string executable,
+        int timeoutSeconds,
+        CancellationToken cancellationToken
+    )
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(timeoutSeconds));
@@ -120,12 +141,16 @@ internal sealed class PostgresCommandRunner
             process.Kill(entireProcessTree: true);
             cancellationToken.ThrowIfCancellationRequested();
             throw new TimeoutException(
-                $"{Path.GetFileName(executable)} did not finish within {timeoutSeconds} s.");
+                $"{Path.GetFileName(executable)} did not finish within {timeoutSeconds} s."
+            );
         }
     }
 
     private static ProcessStartInfo StartInfo(
-        string executable, IReadOnlyList<string> arguments, string workingDirectory)
+        string executable,
+        IReadOnlyList<string> arguments,
+        string workingDirectory
+    )
     {
         var startInfo = new ProcessStartInfo(executable)
         {

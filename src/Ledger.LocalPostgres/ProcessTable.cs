@@ -69,8 +69,12 @@ internal static class ProcessTable
             {
                 throw new InvalidOperationException($"{ProcDirectory} lists too many entries.");
             }
-            var isProcess = int.TryParse(Path.GetFileName(entry), NumberStyles.None,
-                CultureInfo.InvariantCulture, out var pid);
+            var isProcess = int.TryParse(
+                Path.GetFileName(entry),
+                NumberStyles.None,
+                CultureInfo.InvariantCulture,
+                out var pid
+            );
             if (isProcess && WorkingDirectory(entry) == directory)
             {
                 yield return pid;
@@ -99,8 +103,7 @@ internal static class ProcessTable
         {
             return new DirectoryInfo(Path.Combine(processDirectory, "cwd")).LinkTarget;
         }
-        catch (Exception exception) when (exception is IOException
-            or UnauthorizedAccessException)
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             // Gone meanwhile, a zombie, or another user's process: none of them can be ours.
             return null;

@@ -17,7 +17,8 @@ internal static class ServerSetup
         string connectionString,
         int timeoutSeconds,
         Func<string> logTail,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken
+    )
     {
         var probe = new NpgsqlConnectionStringBuilder(connectionString)
         {
@@ -37,18 +38,24 @@ internal static class ServerSetup
         }
         throw new LocalPostgresUnavailableException(
             $"PostgreSQL did not accept connections within {timeoutSeconds} s: "
-            + $"{lastFailure?.Message}\nLast lines of the server log:\n{logTail()}",
-            lastFailure);
+                + $"{lastFailure?.Message}\nLast lines of the server log:\n{logTail()}",
+            lastFailure
+        );
     }
 
     public static async Task CreateDatabaseIfMissingAsync(
-        string adminConnectionString, string databaseName, CancellationToken cancellationToken)
+        string adminConnectionString,
+        string databaseName,
+        CancellationToken cancellationToken
+    )
     {
         var unpooled = new NpgsqlConnectionStringBuilder(adminConnectionString) { Pooling = false };
         await using var connection = new NpgsqlConnection(unpooled.ConnectionString);
         await connection.OpenAsync(cancellationToken);
         await using var exists = new NpgsqlCommand(
-            "SELECT 1 FROM pg_database WHERE datname = $1", connection);
+            "SELECT 1 FROM pg_database WHERE datname = $1",
+            connection
+        );
         exists.Parameters.Add(new NpgsqlParameter { Value = databaseName });
         if (await exists.ExecuteScalarAsync(cancellationToken) is not null)
         {
@@ -57,7 +64,9 @@ internal static class ServerSetup
         // CREATE DATABASE takes no parameters. The name matched DatabaseNamePattern (lower-case
         // letters, digits, underscore), so quoting it cannot be escaped from.
         await using var create = new NpgsqlCommand(
-            $"CREATE DATABASE \"{databaseName}\"", connection);
+            $"CREATE DATABASE \"{databaseName}\"",
+            connection
+        );
         try
         {
             await create.ExecuteNonQueryAsync(cancellationToken);
@@ -71,7 +80,9 @@ internal static class ServerSetup
 
     /// <summary>Null when a login succeeded; the failure when it is worth trying again.</summary>
     private static async Task<NpgsqlException?> TryConnectAsync(
-        string connectionString, CancellationToken cancellationToken)
+        string connectionString,
+        CancellationToken cancellationToken
+    )
     {
         try
         {

@@ -3,7 +3,9 @@ namespace Ledger.BitGoAuth.Tests;
 public sealed class DevKeysTests : IDisposable
 {
     private readonly string directory = Path.Combine(
-        Path.GetTempPath(), "ledger-bitgo-auth-tests-" + Guid.NewGuid().ToString("N"));
+        Path.GetTempPath(),
+        "ledger-bitgo-auth-tests-" + Guid.NewGuid().ToString("N")
+    );
 
     public void Dispose()
     {
@@ -32,7 +34,9 @@ public sealed class DevKeysTests : IDisposable
         if (!OperatingSystem.IsWindows())
         {
             Assert.Equal(
-                UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(privatePath));
+                UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                File.GetUnixFileMode(privatePath)
+            );
         }
         Assert.Empty(Directory.GetFiles(directory, "*.tmp"));
     }
@@ -43,9 +47,13 @@ public sealed class DevKeysTests : IDisposable
         (string privatePath, string publicPath) = DevKeys.Ensure(directory);
         var clock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(Scenario.NowSeconds));
         using BitGoTokenMinter minter = BitGoTokenMinter.FromPem(
-            File.ReadAllText(privatePath), clock);
+            File.ReadAllText(privatePath),
+            clock
+        );
         var verifier = new BitGoTokenVerifier(
-            BitGoKeyRing.FromPems([File.ReadAllText(publicPath)]), clock);
+            BitGoKeyRing.FromPems([File.ReadAllText(publicPath)]),
+            clock
+        );
 
         Expect.Valid(verifier.Verify(minter.Mint("{}"u8), "{}"u8));
     }
@@ -67,7 +75,9 @@ public sealed class DevKeysTests : IDisposable
         if (!OperatingSystem.IsWindows())
         {
             Assert.Equal(
-                UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(privatePath));
+                UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                File.GetUnixFileMode(privatePath)
+            );
         }
     }
 
@@ -76,7 +86,9 @@ public sealed class DevKeysTests : IDisposable
     {
         Directory.CreateDirectory(directory);
         File.WriteAllText(
-            Path.Combine(directory, DevKeys.PublicKeyFileName), TestKey.Current.PublicPem);
+            Path.Combine(directory, DevKeys.PublicKeyFileName),
+            TestKey.Current.PublicPem
+        );
 
         Assert.Throws<InvalidOperationException>(() => DevKeys.Ensure(directory));
     }

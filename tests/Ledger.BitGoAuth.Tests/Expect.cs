@@ -13,7 +13,9 @@ internal static class Expect
     public static VerifiedToken Valid(TokenVerification result)
     {
         Assert.True(
-            result.IsValid, $"expected a valid token, got {result.Failure}: {result.Detail}");
+            result.IsValid,
+            $"expected a valid token, got {result.Failure}: {result.Detail}"
+        );
         Assert.Null(result.Failure);
         Assert.Null(result.Detail);
         return result.Token!;

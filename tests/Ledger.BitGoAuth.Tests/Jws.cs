@@ -48,7 +48,8 @@ internal static class Jws
         byte[] signature = rsa.SignData(
             Encoding.ASCII.GetBytes(signingInput),
             HashAlgorithmName.SHA256,
-            RSASignaturePadding.Pss);
+            RSASignaturePadding.Pss
+        );
         return signingInput + "." + B64(signature);
     }
 

@@ -14,8 +14,10 @@ public sealed class KeyRingTests
     [Fact]
     public void Key_ring_accepts_public_key_and_rsa_public_key_pems()
     {
-        BitGoKeyRing ring = BitGoKeyRing.FromPems(
-            [TestKey.Current.PublicPem, TestKey.Old.PublicPkcs1Pem]);
+        BitGoKeyRing ring = BitGoKeyRing.FromPems([
+            TestKey.Current.PublicPem,
+            TestKey.Old.PublicPkcs1Pem,
+        ]);
 
         Assert.Equal([TestKey.Current.Thumbprint, TestKey.Old.Thumbprint], ring.KeyIds);
     }
@@ -24,8 +26,7 @@ public sealed class KeyRingTests
     public void Key_ring_rejects_a_private_key_pem()
     {
         // The ledger must only ever hold BitGo's public key.
-        Assert.Throws<ArgumentException>(
-            () => BitGoKeyRing.FromPems([TestKey.Current.PrivatePem]));
+        Assert.Throws<ArgumentException>(() => BitGoKeyRing.FromPems([TestKey.Current.PrivatePem]));
     }
 
     [Fact]
@@ -33,8 +34,9 @@ public sealed class KeyRingTests
     {
         using ECDsa ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
 
-        Assert.Throws<ArgumentException>(
-            () => BitGoKeyRing.FromPems([ec.ExportSubjectPublicKeyInfoPem()]));
+        Assert.Throws<ArgumentException>(() =>
+            BitGoKeyRing.FromPems([ec.ExportSubjectPublicKeyInfoPem()])
+        );
     }
 
     [Theory]
@@ -58,22 +60,26 @@ public sealed class KeyRingTests
     public void Key_ring_rejects_an_empty_list_and_the_same_key_twice()
     {
         Assert.Throws<ArgumentException>(() => BitGoKeyRing.FromPems([]));
-        Assert.Throws<ArgumentException>(
-            () => BitGoKeyRing.FromPems(
-                [TestKey.Current.PublicPem, TestKey.Current.PublicPkcs1Pem]));
+        Assert.Throws<ArgumentException>(() =>
+            BitGoKeyRing.FromPems([TestKey.Current.PublicPem, TestKey.Current.PublicPkcs1Pem])
+        );
     }
 
     [Fact]
     public void Key_ring_rejects_a_configured_kid_that_clashes()
     {
-        Assert.Throws<ArgumentException>(() => BitGoKeyRing.FromKeys([
-            new BitGoPublicKey(TestKey.Current.PublicPem, "same"),
-            new BitGoPublicKey(TestKey.Old.PublicPem, "same"),
-        ]));
-        Assert.Throws<ArgumentException>(() => BitGoKeyRing.FromKeys([
-            new BitGoPublicKey(TestKey.Current.PublicPem, TestKey.Old.Thumbprint),
-            new BitGoPublicKey(TestKey.Old.PublicPem),
-        ]));
+        Assert.Throws<ArgumentException>(() =>
+            BitGoKeyRing.FromKeys([
+                new BitGoPublicKey(TestKey.Current.PublicPem, "same"),
+                new BitGoPublicKey(TestKey.Old.PublicPem, "same"),
+            ])
+        );
+        Assert.Throws<ArgumentException>(() =>
+            BitGoKeyRing.FromKeys([
+                new BitGoPublicKey(TestKey.Current.PublicPem, TestKey.Old.Thumbprint),
+                new BitGoPublicKey(TestKey.Old.PublicPem),
+            ])
+        );
     }
 
     [Fact]
@@ -82,7 +88,9 @@ public sealed class KeyRingTests
         using RSA rsa = TestKey.Current.CreatePrivate();
         RSAParameters parameters = rsa.ExportParameters(includePrivateParameters: false);
         string pem = PemEncoding.WriteString(
-            "RSA PUBLIC KEY", EncodeRsaPublicKey(parameters.Modulus!, [1]));
+            "RSA PUBLIC KEY",
+            EncodeRsaPublicKey(parameters.Modulus!, [1])
+        );
 
         Assert.Throws<ArgumentException>(() => BitGoKeyRing.FromPems([pem]));
     }
@@ -97,11 +105,9 @@ public sealed class KeyRingTests
             + "7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6"
             + "qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksIN"
             + "HaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw";
-        using RSA rsa = RSA.Create(new RSAParameters
-        {
-            Modulus = FromBase64Url(modulus),
-            Exponent = [1, 0, 1],
-        });
+        using RSA rsa = RSA.Create(
+            new RSAParameters { Modulus = FromBase64Url(modulus), Exponent = [1, 0, 1] }
+        );
 
         Assert.Equal("NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs", JwkThumbprint.Compute(rsa));
     }

@@ -43,7 +43,9 @@ public sealed class MinterTests
     public void Minted_token_without_body_hash_and_with_a_fresh_jti()
     {
         using BitGoTokenMinter minter = BitGoTokenMinter.FromPem(
-            TestKey.Current.PrivatePem, scenario.Clock);
+            TestKey.Current.PrivatePem,
+            scenario.Clock
+        );
 
         string first = minter.Mint(Body, includeBodyHash: false);
         string second = minter.Mint(Body, includeBodyHash: false);
@@ -58,11 +60,14 @@ public sealed class MinterTests
     public void Minted_token_with_a_61_s_lifetime_is_LifetimeTooLong()
     {
         using BitGoTokenMinter minter = BitGoTokenMinter.FromPem(
-            TestKey.Current.PrivatePem, scenario.Clock);
+            TestKey.Current.PrivatePem,
+            scenario.Clock
+        );
 
         Expect.Refused(
             scenario.Verifier.Verify(minter.Mint(Body, lifetimeSeconds: 61), Body),
-            TokenFailure.LifetimeTooLong);
+            TokenFailure.LifetimeTooLong
+        );
     }
 
     [Fact]
@@ -71,15 +76,18 @@ public sealed class MinterTests
         using RSA weak = TestKey.Weak.CreatePrivate();
 
         Assert.Throws<ArgumentException>(() => new BitGoTokenMinter(weak, scenario.Clock));
-        Assert.Throws<ArgumentException>(
-            () => BitGoTokenMinter.FromPem(TestKey.Current.PublicPem, scenario.Clock));
+        Assert.Throws<ArgumentException>(() =>
+            BitGoTokenMinter.FromPem(TestKey.Current.PublicPem, scenario.Clock)
+        );
     }
 
     [Fact]
     public void MintRaw_signs_whatever_it_is_given()
     {
         using BitGoTokenMinter minter = BitGoTokenMinter.FromPem(
-            TestKey.Current.PrivatePem, scenario.Clock);
+            TestKey.Current.PrivatePem,
+            scenario.Clock
+        );
 
         string token = minter.MintRaw("""{"alg":"RS256","alg":"RS256"}"""u8, "{}"u8);
 

@@ -14,7 +14,9 @@ public sealed class Rule1FormTests
 
         Assert.Equal(Scenario.Jti, verified.Jti);
         Assert.Equal(
-            DateTimeOffset.FromUnixTimeSeconds(Scenario.NowSeconds + 60), verified.ExpiresAt);
+            DateTimeOffset.FromUnixTimeSeconds(Scenario.NowSeconds + 60),
+            verified.ExpiresAt
+        );
         Assert.Equal(TestKey.Current.Thumbprint, verified.KeyId);
     }
 
@@ -64,9 +66,13 @@ public sealed class Rule1FormTests
     public void Token_over_the_length_limit_is_Malformed_even_when_validly_signed()
     {
         string filler = new('x', BitGoTokenVerifier.TokenLengthCharactersMax);
-        string token = Jws.SignedRs256(Scenario.Claims($$"""
-            "filler":"{{filler}}"
-            """));
+        string token = Jws.SignedRs256(
+            Scenario.Claims(
+                $$"""
+                "filler":"{{filler}}"
+                """
+            )
+        );
         Assert.True(token.Length > BitGoTokenVerifier.TokenLengthCharactersMax);
 
         Expect.Refused(scenario.Verify(token), TokenFailure.Malformed);
@@ -75,16 +81,27 @@ public sealed class Rule1FormTests
     [Fact]
     public void Token_at_exactly_the_length_limit_verifies()
     {
-        string shortest = Jws.SignedRs256(Scenario.Claims("""
-            "filler":""
-            """));
+        string shortest = Jws.SignedRs256(
+            Scenario.Claims(
+                """
+                "filler":""
+                """
+            )
+        );
         // Every three filler bytes add four base64url characters to the token.
         int fillerLength = (BitGoTokenVerifier.TokenLengthCharactersMax - shortest.Length) / 4 * 3;
-        string token = Jws.SignedRs256(Scenario.Claims($$"""
-            "filler":"{{new string('x', fillerLength)}}"
-            """));
-        Assert.InRange(token.Length, BitGoTokenVerifier.TokenLengthCharactersMax - 3,
-            BitGoTokenVerifier.TokenLengthCharactersMax);
+        string token = Jws.SignedRs256(
+            Scenario.Claims(
+                $$"""
+                "filler":"{{new string('x', fillerLength)}}"
+                """
+            )
+        );
+        Assert.InRange(
+            token.Length,
+            BitGoTokenVerifier.TokenLengthCharactersMax - 3,
+            BitGoTokenVerifier.TokenLengthCharactersMax
+        );
 
         Expect.Valid(scenario.Verify(token));
     }
@@ -134,10 +151,13 @@ public sealed class Rule1FormTests
         string sameBytes = signature[..^1] + alphabet[lastIndex + 1];
         Assert.Equal(
             Convert.FromBase64String(ToPadded(signature)),
-            Convert.FromBase64String(ToPadded(sameBytes)));
+            Convert.FromBase64String(ToPadded(sameBytes))
+        );
 
         Expect.Refused(
-            scenario.Verify(parts[0] + "." + parts[1] + "." + sameBytes), TokenFailure.Malformed);
+            scenario.Verify(parts[0] + "." + parts[1] + "." + sameBytes),
+            TokenFailure.Malformed
+        );
     }
 
     private static string ToPadded(string base64Url)

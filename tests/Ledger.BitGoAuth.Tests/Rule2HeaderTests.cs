@@ -23,7 +23,10 @@ public sealed class Rule2HeaderTests
         // public key text, which everyone has, as the secret.
         byte[] secret = Encoding.ASCII.GetBytes(TestKey.Current.PublicPem);
         string token = Jws.SignedHs256(
-            """{"alg":"HS256","typ":"JWT"}""", Scenario.Claims(), secret);
+            """{"alg":"HS256","typ":"JWT"}""",
+            Scenario.Claims(),
+            secret
+        );
 
         Expect.Refused(scenario.Verify(token), TokenFailure.AlgorithmNotAllowed);
     }
@@ -67,14 +70,18 @@ public sealed class Rule2HeaderTests
     public void Typ_other_than_JWT_is_Malformed(string header)
     {
         Expect.Refused(
-            scenario.Verify(Jws.SignedRs256(header, Scenario.Claims())), TokenFailure.Malformed);
+            scenario.Verify(Jws.SignedRs256(header, Scenario.Claims())),
+            TokenFailure.Malformed
+        );
     }
 
     [Fact]
     public void Crit_header_is_Malformed()
     {
         string token = Jws.SignedRs256(
-            """{"alg":"RS256","crit":["b64"],"b64":false}""", Scenario.Claims());
+            """{"alg":"RS256","crit":["b64"],"b64":false}""",
+            Scenario.Claims()
+        );
 
         Expect.Refused(scenario.Verify(token), TokenFailure.Malformed);
     }
@@ -89,7 +96,9 @@ public sealed class Rule2HeaderTests
         string header = $$"""{"alg":"RS256","{{member}}":{{value}}}""";
 
         Expect.Refused(
-            scenario.Verify(Jws.SignedRs256(header, Scenario.Claims())), TokenFailure.Malformed);
+            scenario.Verify(Jws.SignedRs256(header, Scenario.Claims())),
+            TokenFailure.Malformed
+        );
     }
 
     [Theory]
@@ -99,15 +108,19 @@ public sealed class Rule2HeaderTests
     public void Header_with_duplicate_alg_is_Malformed(string header)
     {
         Expect.Refused(
-            scenario.Verify(Jws.SignedRs256(header, Scenario.Claims())), TokenFailure.Malformed);
+            scenario.Verify(Jws.SignedRs256(header, Scenario.Claims())),
+            TokenFailure.Malformed
+        );
     }
 
     [Fact]
     public void Payload_with_duplicate_claim_is_Malformed()
     {
-        string payload = Scenario.Claims($$"""
+        string payload = Scenario.Claims(
+            $$"""
             "exp":{{Scenario.At(3600)}}
-            """);
+            """
+        );
 
         Expect.Refused(scenario.Verify(Jws.SignedRs256(payload)), TokenFailure.Malformed);
     }
@@ -115,9 +128,11 @@ public sealed class Rule2HeaderTests
     [Fact]
     public void Duplicate_member_in_a_nested_object_is_Malformed()
     {
-        string payload = Scenario.Claims("""
+        string payload = Scenario.Claims(
+            """
             "extra":{"a":1,"a":2}
-            """);
+            """
+        );
 
         Expect.Refused(scenario.Verify(Jws.SignedRs256(payload)), TokenFailure.Malformed);
     }
@@ -144,7 +159,9 @@ public sealed class Rule2HeaderTests
     public void Header_not_a_json_object_is_Malformed(string header)
     {
         Expect.Refused(
-            scenario.Verify(Jws.SignedRs256(header, Scenario.Claims())), TokenFailure.Malformed);
+            scenario.Verify(Jws.SignedRs256(header, Scenario.Claims())),
+            TokenFailure.Malformed
+        );
     }
 
     [Fact]
@@ -162,9 +179,11 @@ public sealed class Rule2HeaderTests
     public void Json_nested_deeper_than_the_limit_is_Malformed()
     {
         string nested = new string('[', 9) + new string(']', 9);
-        string payload = Scenario.Claims($$"""
+        string payload = Scenario.Claims(
+            $$"""
             "deep":{{nested}}
-            """);
+            """
+        );
 
         Expect.Refused(scenario.Verify(Jws.SignedRs256(payload)), TokenFailure.Malformed);
     }

@@ -10,7 +10,8 @@ public sealed class Rule3SignatureTests
         var scenario = new Scenario(TestKey.Current);
 
         TokenVerification result = scenario.Verify(
-            Jws.SignedRs256(Jws.Rs256Header, Scenario.Claims(), TestKey.Old));
+            Jws.SignedRs256(Jws.Rs256Header, Scenario.Claims(), TestKey.Old)
+        );
 
         Expect.Refused(result, TokenFailure.BadSignature);
     }
@@ -20,8 +21,9 @@ public sealed class Rule3SignatureTests
     {
         var scenario = new Scenario();
         string[] parts = Jws.Segments(Jws.SignedRs256(Scenario.Claims()));
-        string tampered = Jws.B64(Scenario.Claims().Replace(Scenario.Jti, "jti-0002",
-            StringComparison.Ordinal));
+        string tampered = Jws.B64(
+            Scenario.Claims().Replace(Scenario.Jti, "jti-0002", StringComparison.Ordinal)
+        );
 
         TokenVerification result = scenario.Verify(parts[0] + "." + tampered + "." + parts[2]);
 
@@ -63,7 +65,8 @@ public sealed class Rule3SignatureTests
         string header = $$"""{"alg":"RS256","kid":"{{TestKey.Old.Thumbprint}}"}""";
 
         VerifiedToken verified = Expect.Valid(
-            scenario.Verify(Jws.SignedRs256(header, Scenario.Claims(), TestKey.Old)));
+            scenario.Verify(Jws.SignedRs256(header, Scenario.Claims(), TestKey.Old))
+        );
 
         Assert.Equal(TestKey.Old.Thumbprint, verified.KeyId);
     }
@@ -76,7 +79,8 @@ public sealed class Rule3SignatureTests
         string header = $$"""{"alg":"RS256","kid":"{{TestKey.Current.Thumbprint}}"}""";
 
         TokenVerification result = scenario.Verify(
-            Jws.SignedRs256(header, Scenario.Claims(), TestKey.Old));
+            Jws.SignedRs256(header, Scenario.Claims(), TestKey.Old)
+        );
 
         Expect.Refused(result, TokenFailure.BadSignature);
     }
@@ -88,7 +92,9 @@ public sealed class Rule3SignatureTests
         string header = """{"alg":"RS256","kid":"no-such-key"}""";
 
         Expect.Refused(
-            scenario.Verify(Jws.SignedRs256(header, Scenario.Claims())), TokenFailure.UnknownKeyId);
+            scenario.Verify(Jws.SignedRs256(header, Scenario.Claims())),
+            TokenFailure.UnknownKeyId
+        );
     }
 
     [Fact]
@@ -103,7 +109,8 @@ public sealed class Rule3SignatureTests
         string header = """{"alg":"RS256","kid":"bitgo-2025-01"}""";
 
         VerifiedToken verified = Expect.Valid(
-            verifier.Verify(Jws.SignedRs256(header, Scenario.Claims(), TestKey.Old), []));
+            verifier.Verify(Jws.SignedRs256(header, Scenario.Claims(), TestKey.Old), [])
+        );
 
         Assert.Equal("bitgo-2025-01", verified.KeyId);
     }
@@ -133,6 +140,8 @@ public sealed class Rule3SignatureTests
         Assert.NotEqual(parts[1], respaced);
 
         Expect.Refused(
-            scenario.Verify(parts[0] + "." + respaced + "." + parts[2]), TokenFailure.BadSignature);
+            scenario.Verify(parts[0] + "." + respaced + "." + parts[2]),
+            TokenFailure.BadSignature
+        );
     }
 }

@@ -101,8 +101,7 @@ public sealed class Rule4And5TimeTests
     [InlineData(60.001, false)]
     [InlineData(60, true)]
     [InlineData(1, true)]
-    public void Lifetime_61_s_is_LifetimeTooLong_and_60_s_is_accepted(
-        double lifetime, bool valid)
+    public void Lifetime_61_s_is_LifetimeTooLong_and_60_s_is_accepted(double lifetime, bool valid)
     {
         string claims = $$"""
             {"jti":"a","iat":{{Scenario.At(-1)}},"exp":{{Scenario.At(-1 + (decimal)lifetime)}}}
@@ -123,7 +122,8 @@ public sealed class Rule4And5TimeTests
         VerifiedToken verified = Expect.Valid(VerifyClaims(accepted));
         Assert.Equal(
             DateTimeOffset.FromUnixTimeMilliseconds((Scenario.NowSeconds + 60) * 1000 + 100),
-            verified.ExpiresAt);
+            verified.ExpiresAt
+        );
         Expect.Refused(VerifyClaims(refused), TokenFailure.LifetimeTooLong);
     }
 
@@ -143,7 +143,9 @@ public sealed class Rule4And5TimeTests
     [InlineData(65.001, false)]
     [InlineData(65, true)]
     public void Lifetime_is_measured_from_now_plus_skew_without_iat_or_nbf(
-        double expOffset, bool valid)
+        double expOffset,
+        bool valid
+    )
     {
         string claims = $$"""{"jti":"a","exp":{{Scenario.At((decimal)expOffset)}}}""";
 

@@ -7,7 +7,8 @@ namespace Ledger.BitGoAuth.Tests;
 public sealed class Rule6And7ClaimTests
 {
     private static readonly byte[] Body = Encoding.UTF8.GetBytes(
-        """{"allocationId":"0b7a","amount":{"currency":"btc","quantity":"100000000"}}""");
+        """{"allocationId":"0b7a","amount":{"currency":"btc","quantity":"100000000"}}"""
+    );
 
     private readonly Scenario scenario = new();
 
@@ -18,9 +19,11 @@ public sealed class Rule6And7ClaimTests
 
     private static string ClaimsWithBodyHash(string bodyHashJson)
     {
-        return Scenario.Claims($$"""
+        return Scenario.Claims(
+            $$"""
             "body_sha256":{{bodyHashJson}}
-            """);
+            """
+        );
     }
 
     [Fact]
@@ -40,7 +43,9 @@ public sealed class Rule6And7ClaimTests
     public void Jti_not_a_string_is_MissingJti(string jtiJson)
     {
         Expect.Refused(
-            scenario.Verify(Jws.SignedRs256(ClaimsWithJti(jtiJson))), TokenFailure.MissingJti);
+            scenario.Verify(Jws.SignedRs256(ClaimsWithJti(jtiJson))),
+            TokenFailure.MissingJti
+        );
     }
 
     [Theory]
@@ -51,7 +56,9 @@ public sealed class Rule6And7ClaimTests
     public void Jti_empty_with_control_characters_or_a_lone_surrogate_is_MissingJti(string jtiJson)
     {
         Expect.Refused(
-            scenario.Verify(Jws.SignedRs256(ClaimsWithJti(jtiJson))), TokenFailure.MissingJti);
+            scenario.Verify(Jws.SignedRs256(ClaimsWithJti(jtiJson))),
+            TokenFailure.MissingJti
+        );
     }
 
     [Theory]
@@ -141,9 +148,11 @@ public sealed class Rule6And7ClaimTests
     [Fact]
     public void Unknown_claims_are_ignored()
     {
-        string claims = Scenario.Claims("""
+        string claims = Scenario.Claims(
+            """
             "iss":"bitgo","aud":["someone-else"],"sub":42
-            """);
+            """
+        );
 
         Expect.Valid(scenario.Verify(Jws.SignedRs256(claims)));
     }

@@ -16,7 +16,9 @@ internal sealed class Scenario
         TestKey[] keys = trusted.Length == 0 ? [TestKey.Current] : trusted;
         Clock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(NowSeconds));
         Verifier = new BitGoTokenVerifier(
-            BitGoKeyRing.FromPems(keys.Select(key => key.PublicPem)), Clock);
+            BitGoKeyRing.FromPems(keys.Select(key => key.PublicPem)),
+            Clock
+        );
     }
 
     public FakeTimeProvider Clock { get; }

@@ -12,16 +12,24 @@ public sealed class BalanceEffectsTests
 {
     private static readonly HoldRequest Request = Samples.Request("25");
 
-    private static readonly BalanceKey Key =
-        new(Request.ClientId, Request.ConnectionId, Request.Amount.Currency);
+    private static readonly BalanceKey Key = new(
+        Request.ClientId,
+        Request.ConnectionId,
+        Request.Amount.Currency
+    );
 
     private static readonly BigInteger Q = 25;
 
     [Fact]
     public void Allocation_reserved_adds_q_to_pending_credit()
     {
-        var e = new AllocationReserved(Request.Id, Samples.PartnerReference, Request.ClientId,
-            Request.ConnectionId, Request.Amount);
+        var e = new AllocationReserved(
+            Request.Id,
+            Samples.PartnerReference,
+            Request.ClientId,
+            Request.ConnectionId,
+            Request.Amount
+        );
 
         Assert.Equal(new BalanceDelta(Key, 0, 0, +Q), BalanceEffects.Of(e));
     }
@@ -29,8 +37,12 @@ public sealed class BalanceEffectsTests
     [Fact]
     public void Allocation_cleared_adds_q_to_available_and_takes_q_from_pending_credit()
     {
-        var e = new AllocationCleared(Request.Id, Request.ClientId, Request.ConnectionId,
-            Request.Amount);
+        var e = new AllocationCleared(
+            Request.Id,
+            Request.ClientId,
+            Request.ConnectionId,
+            Request.Amount
+        );
 
         Assert.Equal(new BalanceDelta(Key, +Q, 0, -Q), BalanceEffects.Of(e));
     }
@@ -38,8 +50,12 @@ public sealed class BalanceEffectsTests
     [Fact]
     public void Allocation_released_takes_q_from_pending_credit()
     {
-        var e = new AllocationReleased(Request.Id, Request.ClientId, Request.ConnectionId,
-            Request.Amount);
+        var e = new AllocationReleased(
+            Request.Id,
+            Request.ClientId,
+            Request.ConnectionId,
+            Request.Amount
+        );
 
         Assert.Equal(new BalanceDelta(Key, 0, 0, -Q), BalanceEffects.Of(e));
     }
@@ -47,8 +63,13 @@ public sealed class BalanceEffectsTests
     [Fact]
     public void Deallocation_reserved_moves_q_from_available_to_reserved()
     {
-        var e = new DeallocationReserved(Request.Id, Samples.PartnerReference, Request.ClientId,
-            Request.ConnectionId, Request.Amount);
+        var e = new DeallocationReserved(
+            Request.Id,
+            Samples.PartnerReference,
+            Request.ClientId,
+            Request.ConnectionId,
+            Request.Amount
+        );
 
         Assert.Equal(new BalanceDelta(Key, -Q, +Q, 0), BalanceEffects.Of(e));
     }
@@ -56,8 +77,12 @@ public sealed class BalanceEffectsTests
     [Fact]
     public void Deallocation_cleared_takes_q_from_reserved()
     {
-        var e = new DeallocationCleared(Request.Id, Request.ClientId, Request.ConnectionId,
-            Request.Amount);
+        var e = new DeallocationCleared(
+            Request.Id,
+            Request.ClientId,
+            Request.ConnectionId,
+            Request.Amount
+        );
 
         Assert.Equal(new BalanceDelta(Key, 0, -Q, 0), BalanceEffects.Of(e));
     }
@@ -65,8 +90,12 @@ public sealed class BalanceEffectsTests
     [Fact]
     public void Deallocation_released_moves_q_from_reserved_back_to_available()
     {
-        var e = new DeallocationReleased(Request.Id, Request.ClientId, Request.ConnectionId,
-            Request.Amount);
+        var e = new DeallocationReleased(
+            Request.Id,
+            Request.ClientId,
+            Request.ConnectionId,
+            Request.Amount
+        );
 
         Assert.Equal(new BalanceDelta(Key, +Q, -Q, 0), BalanceEffects.Of(e));
     }
@@ -74,10 +103,16 @@ public sealed class BalanceEffectsTests
     [Fact]
     public void Rejected_holds_move_no_balance()
     {
-        Assert.Null(BalanceEffects.Of(
-            new AllocationRejected(Request.Id, "p", RejectionReasons.UnknownConnection)));
-        Assert.Null(BalanceEffects.Of(
-            new DeallocationRejected(Request.Id, "p", RejectionReasons.InsufficientFunds)));
+        Assert.Null(
+            BalanceEffects.Of(
+                new AllocationRejected(Request.Id, "p", RejectionReasons.UnknownConnection)
+            )
+        );
+        Assert.Null(
+            BalanceEffects.Of(
+                new DeallocationRejected(Request.Id, "p", RejectionReasons.InsufficientFunds)
+            )
+        );
     }
 
     [Fact]

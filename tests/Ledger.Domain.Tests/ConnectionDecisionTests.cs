@@ -14,13 +14,25 @@ public sealed class ConnectionDecisionTests
     {
         ActivateConnection command = Samples.Activation();
 
-        ActivationDecision decision =
-            ConnectionDecisions.Activate(null, command, NewPartnersConnectionId);
+        ActivationDecision decision = ConnectionDecisions.Activate(
+            null,
+            command,
+            NewPartnersConnectionId
+        );
 
         var activate = Assert.IsType<ActivationDecision.Activate>(decision);
-        Assert.Equal(new ConnectionActivated(command.ConnectionId, command.ClientId,
-            command.ClientWalletId, command.PartnerId, Samples.PartnersClientId,
-            NewPartnersConnectionId, Sha256Hex(command.ConnectionToken)), activate.Event);
+        Assert.Equal(
+            new ConnectionActivated(
+                command.ConnectionId,
+                command.ClientId,
+                command.ClientWalletId,
+                command.PartnerId,
+                Samples.PartnersClientId,
+                NewPartnersConnectionId,
+                Sha256Hex(command.ConnectionToken)
+            ),
+            activate.Event
+        );
     }
 
     [Fact]
@@ -29,7 +41,10 @@ public sealed class ConnectionDecisionTests
         Connection existing = Samples.ActiveConnection();
 
         ActivationDecision decision = ConnectionDecisions.Activate(
-            existing, Samples.Activation(), NewPartnersConnectionId);
+            existing,
+            Samples.Activation(),
+            NewPartnersConnectionId
+        );
 
         var already = Assert.IsType<ActivationDecision.AlreadyActive>(decision);
         Assert.Equal(existing, already.Connection);
@@ -53,7 +68,10 @@ public sealed class ConnectionDecisionTests
         };
 
         ActivationDecision decision = ConnectionDecisions.Activate(
-            Samples.ActiveConnection(), command, NewPartnersConnectionId);
+            Samples.ActiveConnection(),
+            command,
+            NewPartnersConnectionId
+        );
 
         Assert.Equal(new ActivationDecision.Conflict(field), decision);
     }
@@ -70,9 +88,11 @@ public sealed class ConnectionDecisionTests
         };
 
         var a = Assert.IsType<ActivationDecision.Activate>(
-            ConnectionDecisions.Activate(null, first, "pconn_a"));
+            ConnectionDecisions.Activate(null, first, "pconn_a")
+        );
         var b = Assert.IsType<ActivationDecision.Activate>(
-            ConnectionDecisions.Activate(null, second, "pconn_b"));
+            ConnectionDecisions.Activate(null, second, "pconn_b")
+        );
 
         Assert.Equal(a.Event.PartnersClientId, b.Event.PartnersClientId);
     }
@@ -80,8 +100,10 @@ public sealed class ConnectionDecisionTests
     [Fact]
     public void Different_connection_tokens_map_to_different_partnersClientIds()
     {
-        Assert.NotEqual(ConnectionDecisions.PartnersClientIdFor("tok_a"),
-            ConnectionDecisions.PartnersClientIdFor("tok_b"));
+        Assert.NotEqual(
+            ConnectionDecisions.PartnersClientIdFor("tok_a"),
+            ConnectionDecisions.PartnersClientIdFor("tok_b")
+        );
     }
 
     [Fact]
@@ -90,22 +112,28 @@ public sealed class ConnectionDecisionTests
         ActivateConnection command = Samples.Activation();
 
         var activate = Assert.IsType<ActivationDecision.Activate>(
-            ConnectionDecisions.Activate(null, command, NewPartnersConnectionId));
+            ConnectionDecisions.Activate(null, command, NewPartnersConnectionId)
+        );
 
         // Every member, not only the known ones, so a field added later is covered too.
-        string[] values = typeof(ConnectionActivated).GetProperties()
+        string[] values = typeof(ConnectionActivated)
+            .GetProperties()
             .Select(p => p.GetValue(activate.Event)?.ToString() ?? "")
             .ToArray();
-        Assert.DoesNotContain(values,
-            v => v.Contains(command.ConnectionToken, StringComparison.Ordinal));
+        Assert.DoesNotContain(
+            values,
+            v => v.Contains(command.ConnectionToken, StringComparison.Ordinal)
+        );
         Assert.Equal(Sha256Hex(command.ConnectionToken), activate.Event.ConnectionTokenSha256);
     }
 
     [Fact]
     public void Deactivating_an_active_connection_emits_ConnectionDeactivated()
     {
-        ConnectionDeactivated? e =
-            ConnectionDecisions.Deactivate(Samples.ActiveConnection(), "closed by operator");
+        ConnectionDeactivated? e = ConnectionDecisions.Deactivate(
+            Samples.ActiveConnection(),
+            "closed by operator"
+        );
 
         Assert.Equal(new ConnectionDeactivated(Samples.ConnectionId, "closed by operator"), e);
     }

@@ -11,17 +11,33 @@ public sealed class HoldFoldTests
 
     private static readonly DeallocationRequested Requested = DeallocationRequested.From(Request);
 
-    private static readonly DeallocationReserved Reserved = new(Request.Id,
-        Samples.PartnerReference, Request.ClientId, Request.ConnectionId, Request.Amount);
+    private static readonly DeallocationReserved Reserved = new(
+        Request.Id,
+        Samples.PartnerReference,
+        Request.ClientId,
+        Request.ConnectionId,
+        Request.Amount
+    );
 
-    private static readonly DeallocationRejected Rejected =
-        new(Request.Id, Samples.PartnerReference, RejectionReasons.InsufficientFunds);
+    private static readonly DeallocationRejected Rejected = new(
+        Request.Id,
+        Samples.PartnerReference,
+        RejectionReasons.InsufficientFunds
+    );
 
-    private static readonly DeallocationCleared Cleared =
-        new(Request.Id, Request.ClientId, Request.ConnectionId, Request.Amount);
+    private static readonly DeallocationCleared Cleared = new(
+        Request.Id,
+        Request.ClientId,
+        Request.ConnectionId,
+        Request.Amount
+    );
 
-    private static readonly DeallocationReleased Released =
-        new(Request.Id, Request.ClientId, Request.ConnectionId, Request.Amount);
+    private static readonly DeallocationReleased Released = new(
+        Request.Id,
+        Request.ClientId,
+        Request.ConnectionId,
+        Request.Amount
+    );
 
     [Fact]
     public void Fold_of_an_empty_stream_is_no_hold()
@@ -36,7 +52,8 @@ public sealed class HoldFoldTests
 
         Assert.Equal(
             new Hold(Request, HoldStatus.Reserved, Samples.PartnerReference, null, Version: 2),
-            hold);
+            hold
+        );
     }
 
     [Fact]
@@ -44,8 +61,16 @@ public sealed class HoldFoldTests
     {
         Hold hold = Hold.Fold([Requested, Rejected])!;
 
-        Assert.Equal(new Hold(Request, HoldStatus.Rejected, Samples.PartnerReference,
-            RejectionReasons.InsufficientFunds, Version: 2), hold);
+        Assert.Equal(
+            new Hold(
+                Request,
+                HoldStatus.Rejected,
+                Samples.PartnerReference,
+                RejectionReasons.InsufficientFunds,
+                Version: 2
+            ),
+            hold
+        );
     }
 
     [Fact]
@@ -55,7 +80,8 @@ public sealed class HoldFoldTests
 
         Assert.Equal(
             new Hold(Request, HoldStatus.Cleared, Samples.PartnerReference, null, Version: 3),
-            hold);
+            hold
+        );
     }
 
     [Fact]
@@ -64,17 +90,27 @@ public sealed class HoldFoldTests
         object[] events =
         [
             AllocationRequested.From(Request),
-            new AllocationReserved(Request.Id, Samples.PartnerReference, Request.ClientId,
-                Request.ConnectionId, Request.Amount),
-            new AllocationReleased(Request.Id, Request.ClientId, Request.ConnectionId,
-                Request.Amount),
+            new AllocationReserved(
+                Request.Id,
+                Samples.PartnerReference,
+                Request.ClientId,
+                Request.ConnectionId,
+                Request.Amount
+            ),
+            new AllocationReleased(
+                Request.Id,
+                Request.ClientId,
+                Request.ConnectionId,
+                Request.Amount
+            ),
         ];
 
         Hold hold = Hold.Fold(events)!;
 
         Assert.Equal(
             new Hold(Request, HoldStatus.Released, Samples.PartnerReference, null, Version: 3),
-            hold);
+            hold
+        );
     }
 
     [Fact]
@@ -98,22 +134,23 @@ public sealed class HoldFoldTests
     [Fact]
     public void Fold_rejects_Cleared_after_Released()
     {
-        Assert.Throws<InvariantViolationException>(
-            () => Hold.Fold([Requested, Reserved, Released, Cleared]));
+        Assert.Throws<InvariantViolationException>(() =>
+            Hold.Fold([Requested, Reserved, Released, Cleared])
+        );
     }
 
     [Fact]
     public void Fold_rejects_Cleared_after_Rejected()
     {
-        Assert.Throws<InvariantViolationException>(
-            () => Hold.Fold([Requested, Rejected, Cleared]));
+        Assert.Throws<InvariantViolationException>(() => Hold.Fold([Requested, Rejected, Cleared]));
     }
 
     [Fact]
     public void Fold_rejects_Reserved_twice()
     {
-        Assert.Throws<InvariantViolationException>(
-            () => Hold.Fold([Requested, Reserved, Reserved]));
+        Assert.Throws<InvariantViolationException>(() =>
+            Hold.Fold([Requested, Reserved, Reserved])
+        );
     }
 
     [Fact]

@@ -18,13 +18,19 @@ public sealed class HoldLifecyclePropertyTests
     private const int TestCountMax = 200;
 
     private static readonly HoldStatus[] TerminalStatuses =
-        [HoldStatus.Cleared, HoldStatus.Released, HoldStatus.Rejected];
+    [
+        HoldStatus.Cleared,
+        HoldStatus.Released,
+        HoldStatus.Rejected,
+    ];
 
     [Fact]
     public void Balances_match_hold_lifecycles_after_any_sequence_of_calls()
     {
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(TestCountMax),
-            Property(LedgerModel.Faithful));
+        Check.One(
+            Config.QuickThrowOnFailure.WithMaxTest(TestCountMax),
+            Property(LedgerModel.Faithful)
+        );
     }
 
     /// <summary>
@@ -51,9 +57,16 @@ public sealed class HoldLifecyclePropertyTests
             "deallocation Opened Reserved",
             $"deallocation Opened Rejected {RejectionReasons.InsufficientFunds}",
             $"deallocation Opened Rejected {RejectionReasons.PartnerClientMismatch}",
-            "Clear Settled Cleared", "Release Settled Released",
-            "Clear AlreadyDone", "Release AlreadyDone", "Clear Conflict", "Release Conflict",
-            "Clear NotFound", "allocation Conflict", "deallocation Conflict", "Retry Repeated",
+            "Clear Settled Cleared",
+            "Release Settled Released",
+            "Clear AlreadyDone",
+            "Release AlreadyDone",
+            "Clear Conflict",
+            "Release Conflict",
+            "Clear NotFound",
+            "allocation Conflict",
+            "deallocation Conflict",
+            "Retry Repeated",
         ];
         Assert.Empty(expected.Except(seen));
     }
@@ -68,30 +81,42 @@ public sealed class HoldLifecyclePropertyTests
     {
         var noFundsCheck = HoldKind.Deallocation with
         {
-            Request = (request, connection, _, partnerId) => HoldKind.Deallocation.Request(
-                request, connection, Quantity.From(BigInteger.Pow(10, 40)), partnerId),
+            Request = (request, connection, _, partnerId) =>
+                HoldKind.Deallocation.Request(
+                    request,
+                    connection,
+                    Quantity.From(BigInteger.Pow(10, 40)),
+                    partnerId
+                ),
         };
 
-        AssertFalsified(
-            () => new LedgerModel(HoldKind.Allocation, noFundsCheck, BalanceEffects.Of));
+        AssertFalsified(() =>
+            new LedgerModel(HoldKind.Allocation, noFundsCheck, BalanceEffects.Of)
+        );
     }
 
     /// <summary>A wrong row of the balance table breaks conservation, and is caught.</summary>
     [Fact]
     public void Property_catches_a_deallocation_release_that_does_not_restore_available()
     {
-        static BalanceDelta? WrongTable(object e) => e is DeallocationReleased
-            ? BalanceEffects.Of(e)! with { Available = 0 }
-            : BalanceEffects.Of(e);
+        static BalanceDelta? WrongTable(object e) =>
+            e is DeallocationReleased
+                ? BalanceEffects.Of(e)! with
+                {
+                    Available = 0,
+                }
+                : BalanceEffects.Of(e);
 
-        AssertFalsified(
-            () => new LedgerModel(HoldKind.Allocation, HoldKind.Deallocation, WrongTable));
+        AssertFalsified(() =>
+            new LedgerModel(HoldKind.Allocation, HoldKind.Deallocation, WrongTable)
+        );
     }
 
     private static void AssertFalsified(Func<LedgerModel> mutant)
     {
-        Exception failure = Assert.ThrowsAny<Exception>(() => Check.One(
-            Config.QuickThrowOnFailure.WithMaxTest(TestCountMax), Property(mutant)));
+        Exception failure = Assert.ThrowsAny<Exception>(() =>
+            Check.One(Config.QuickThrowOnFailure.WithMaxTest(TestCountMax), Property(mutant))
+        );
 
         Assert.Contains("Falsifiable", failure.Message, StringComparison.Ordinal);
     }
@@ -132,7 +157,9 @@ public sealed class HoldLifecyclePropertyTests
         if (operation is RetryOpen)
         {
             Assert.True(
-                outcome is CallOutcome.Repeated or CallOutcome.NothingToRetry, $"{outcome}");
+                outcome is CallOutcome.Repeated or CallOutcome.NothingToRetry,
+                $"{outcome}"
+            );
         }
     }
 
@@ -152,15 +179,21 @@ public sealed class HoldLifecyclePropertyTests
             BigInteger clearedOut = Sum(onKey, HoldKind.Deallocation, HoldStatus.Cleared);
             // Conservation: what came in and stayed, minus what left, is still on the exchange.
             Assert.Equal(clearedIn - clearedOut, balance.Available.Value + balance.Reserved.Value);
-            Assert.Equal(Sum(onKey, HoldKind.Allocation, HoldStatus.Reserved),
-                balance.PendingCredit.Value);
-            Assert.Equal(Sum(onKey, HoldKind.Deallocation, HoldStatus.Reserved),
-                balance.Reserved.Value);
+            Assert.Equal(
+                Sum(onKey, HoldKind.Allocation, HoldStatus.Reserved),
+                balance.PendingCredit.Value
+            );
+            Assert.Equal(
+                Sum(onKey, HoldKind.Deallocation, HoldStatus.Reserved),
+                balance.Reserved.Value
+            );
         }
     }
 
     private static void AssertTerminalStatusesNeverChange(
-        LedgerModel model, Dictionary<Guid, HoldStatus> terminal)
+        LedgerModel model,
+        Dictionary<Guid, HoldStatus> terminal
+    )
     {
         foreach ((_, Hold hold) in model.Holds())
         {
@@ -193,8 +226,12 @@ public sealed class HoldLifecyclePropertyTests
     }
 
     private static BigInteger Sum(
-        IEnumerable<(HoldKind Kind, Hold Hold)> holds, HoldKind kind, HoldStatus status) =>
-        holds.Where(h => h.Kind.Name == kind.Name && h.Hold.Status == status)
+        IEnumerable<(HoldKind Kind, Hold Hold)> holds,
+        HoldKind kind,
+        HoldStatus status
+    ) =>
+        holds
+            .Where(h => h.Kind.Name == kind.Name && h.Hold.Status == status)
             .Aggregate(BigInteger.Zero, (sum, h) => sum + h.Hold.Request.Amount.Quantity.Value);
 
     private static BalanceKey KeyOf(Hold hold) =>

@@ -52,8 +52,13 @@ public sealed class HoldRequestDecisionTests
     [Fact]
     public void Deallocation_refused_before_funds_keeps_that_reason_even_without_funds()
     {
-        IReadOnlyList<object> events = DeallocationDecisions.Request(Samples.Request("11"),
-            Samples.InactiveConnection(), CurrencyCatalog.Default, Samples.Q("10"), PartnerId);
+        IReadOnlyList<object> events = DeallocationDecisions.Request(
+            Samples.Request("11"),
+            Samples.InactiveConnection(),
+            CurrencyCatalog.Default,
+            Samples.Q("10"),
+            PartnerId
+        );
 
         var rejected = Assert.IsType<DeallocationRejected>(events[1]);
         Assert.Equal(RejectionReasons.InactiveConnection, rejected.Reason);
@@ -64,16 +69,27 @@ public sealed class HoldRequestDecisionTests
     {
         HoldRequest request = Samples.Request("10");
 
-        IReadOnlyList<object> events = DeallocationDecisions.Request(request,
-            Samples.ActiveConnection(), CurrencyCatalog.Default, Samples.Q("10"), PartnerId);
+        IReadOnlyList<object> events = DeallocationDecisions.Request(
+            request,
+            Samples.ActiveConnection(),
+            CurrencyCatalog.Default,
+            Samples.Q("10"),
+            PartnerId
+        );
 
         Assert.Equal<object>(
             [
                 DeallocationRequested.From(request),
-                new DeallocationReserved(request.Id, PartnerId, request.ClientId,
-                    request.ConnectionId, request.Amount),
+                new DeallocationReserved(
+                    request.Id,
+                    PartnerId,
+                    request.ClientId,
+                    request.ConnectionId,
+                    request.Amount
+                ),
             ],
-            events);
+            events
+        );
     }
 
     [Fact]
@@ -81,15 +97,21 @@ public sealed class HoldRequestDecisionTests
     {
         HoldRequest request = Samples.Request("10");
 
-        IReadOnlyList<object> events = DeallocationDecisions.Request(request,
-            Samples.ActiveConnection(), CurrencyCatalog.Default, Quantity.Zero, PartnerId);
+        IReadOnlyList<object> events = DeallocationDecisions.Request(
+            request,
+            Samples.ActiveConnection(),
+            CurrencyCatalog.Default,
+            Quantity.Zero,
+            PartnerId
+        );
 
         Assert.Equal<object>(
             [
                 DeallocationRequested.From(request),
                 new DeallocationRejected(request.Id, PartnerId, RejectionReasons.InsufficientFunds),
             ],
-            events);
+            events
+        );
     }
 
     [Fact]
@@ -99,15 +121,25 @@ public sealed class HoldRequestDecisionTests
         HoldRequest request = Samples.Request("1" + new string('0', 30));
 
         IReadOnlyList<object> events = AllocationDecisions.Request(
-            request, Samples.ActiveConnection(), CurrencyCatalog.Default, PartnerId);
+            request,
+            Samples.ActiveConnection(),
+            CurrencyCatalog.Default,
+            PartnerId
+        );
 
         Assert.Equal<object>(
             [
                 AllocationRequested.From(request),
-                new AllocationReserved(request.Id, PartnerId, request.ClientId,
-                    request.ConnectionId, request.Amount),
+                new AllocationReserved(
+                    request.Id,
+                    PartnerId,
+                    request.ClientId,
+                    request.ConnectionId,
+                    request.Amount
+                ),
             ],
-            events);
+            events
+        );
     }
 
     [Fact]
@@ -116,14 +148,19 @@ public sealed class HoldRequestDecisionTests
         HoldRequest request = Samples.Request("10");
 
         IReadOnlyList<object> events = AllocationDecisions.Request(
-            request, connection: null, CurrencyCatalog.Default, PartnerId);
+            request,
+            connection: null,
+            CurrencyCatalog.Default,
+            PartnerId
+        );
 
         Assert.Equal<object>(
             [
                 AllocationRequested.From(request),
                 new AllocationRejected(request.Id, PartnerId, RejectionReasons.UnknownConnection),
             ],
-            events);
+            events
+        );
         Assert.All(events, e => Assert.Null(BalanceEffects.Of(e)));
     }
 
@@ -132,11 +169,19 @@ public sealed class HoldRequestDecisionTests
     [InlineData("deallocation")]
     public void Hold_request_without_a_partner_id_is_a_programming_error(string kind)
     {
-        Assert.ThrowsAny<ArgumentException>(() => HoldKind.Named(kind).Request(
-            Samples.Request(), Samples.ActiveConnection(), Samples.Q("100"), ""));
+        Assert.ThrowsAny<ArgumentException>(() =>
+            HoldKind
+                .Named(kind)
+                .Request(Samples.Request(), Samples.ActiveConnection(), Samples.Q("100"), "")
+        );
     }
 
     private static IReadOnlyList<object> Deallocate(string quantity, string available) =>
-        DeallocationDecisions.Request(Samples.Request(quantity), Samples.ActiveConnection(),
-            CurrencyCatalog.Default, Samples.Q(available), PartnerId);
+        DeallocationDecisions.Request(
+            Samples.Request(quantity),
+            Samples.ActiveConnection(),
+            CurrencyCatalog.Default,
+            Samples.Q(available),
+            PartnerId
+        );
 }

@@ -20,8 +20,11 @@ public sealed class HoldRulesTests
     {
         HoldRequest request = Samples.Request() with { ClientId = Guid.NewGuid() };
 
-        string? reason =
-            HoldRules.RefusalBeforeFunds(request, Samples.ActiveConnection(), Currencies);
+        string? reason = HoldRules.RefusalBeforeFunds(
+            request,
+            Samples.ActiveConnection(),
+            Currencies
+        );
 
         Assert.Equal(RejectionReasons.ClientMismatch, reason);
     }
@@ -31,8 +34,11 @@ public sealed class HoldRulesTests
     {
         HoldRequest request = Samples.Request() with { PartnersConnectionId = "pconn_other" };
 
-        string? reason =
-            HoldRules.RefusalBeforeFunds(request, Samples.ActiveConnection(), Currencies);
+        string? reason = HoldRules.RefusalBeforeFunds(
+            request,
+            Samples.ActiveConnection(),
+            Currencies
+        );
 
         Assert.Equal(RejectionReasons.PartnersConnectionMismatch, reason);
     }
@@ -46,8 +52,11 @@ public sealed class HoldRulesTests
             PartnerClientId = Samples.PartnersClientId.ToUpperInvariant(),
         };
 
-        string? reason =
-            HoldRules.RefusalBeforeFunds(request, Samples.ActiveConnection(), Currencies);
+        string? reason = HoldRules.RefusalBeforeFunds(
+            request,
+            Samples.ActiveConnection(),
+            Currencies
+        );
 
         Assert.Equal(RejectionReasons.PartnerClientMismatch, reason);
     }
@@ -56,7 +65,10 @@ public sealed class HoldRulesTests
     public void Hold_on_an_inactive_connection_is_refused_as_inactive_connection()
     {
         string? reason = HoldRules.RefusalBeforeFunds(
-            Samples.Request(), Samples.InactiveConnection(), Currencies);
+            Samples.Request(),
+            Samples.InactiveConnection(),
+            Currencies
+        );
 
         Assert.Equal(RejectionReasons.InactiveConnection, reason);
     }
@@ -69,8 +81,11 @@ public sealed class HoldRulesTests
             Amount = new Amount(Currency.Parse("doge"), Samples.Q("10")),
         };
 
-        string? reason =
-            HoldRules.RefusalBeforeFunds(request, Samples.ActiveConnection(), Currencies);
+        string? reason = HoldRules.RefusalBeforeFunds(
+            request,
+            Samples.ActiveConnection(),
+            Currencies
+        );
 
         Assert.Equal(RejectionReasons.UnknownCurrency, reason);
     }
@@ -79,7 +94,10 @@ public sealed class HoldRulesTests
     public void Hold_matching_an_active_connection_in_a_known_currency_is_not_refused()
     {
         string? reason = HoldRules.RefusalBeforeFunds(
-            Samples.Request(), Samples.ActiveConnection(), Currencies);
+            Samples.Request(),
+            Samples.ActiveConnection(),
+            Currencies
+        );
 
         Assert.Null(reason);
     }
@@ -135,7 +153,8 @@ public sealed class HoldRulesTests
     {
         HoldRequest original = Samples.Request();
 
-        Assert.Throws<InvariantViolationException>(
-            () => HoldRules.FirstDifference(original, original with { Id = Guid.NewGuid() }));
+        Assert.Throws<InvariantViolationException>(() =>
+            HoldRules.FirstDifference(original, original with { Id = Guid.NewGuid() })
+        );
     }
 }

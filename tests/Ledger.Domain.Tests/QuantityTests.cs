@@ -111,13 +111,18 @@ public sealed class QuantityTests
     {
         // Any value, not only the listed ones: digits drawn at random, up to the 78 allowed.
         var digits = Gen.Choose(0, 9).ArrayOf();
-        Prop.ForAll(digits.ToArbitrary(), (int[] drawn) =>
-        {
-            BigInteger value = drawn.Take(Quantity.DigitsMax)
-                .Aggregate(BigInteger.Zero, (sum, digit) => sum * 10 + digit);
-            Quantity quantity = Quantity.From(value);
+        Prop.ForAll(
+                digits.ToArbitrary(),
+                (int[] drawn) =>
+                {
+                    BigInteger value = drawn
+                        .Take(Quantity.DigitsMax)
+                        .Aggregate(BigInteger.Zero, (sum, digit) => sum * 10 + digit);
+                    Quantity quantity = Quantity.From(value);
 
-            Assert.Equal(quantity, Quantity.Parse(quantity.ToString()));
-        }).QuickCheckThrowOnFailure();
+                    Assert.Equal(quantity, Quantity.Parse(quantity.ToString()));
+                }
+            )
+            .QuickCheckThrowOnFailure();
     }
 }

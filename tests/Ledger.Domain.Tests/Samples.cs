@@ -24,14 +24,23 @@ internal static class Samples
     public static Amount Btc(string digits) => new(Currency.Parse("btc"), Q(digits));
 
     public static ConnectionActivated Activated() =>
-        new(ConnectionId, ClientId, ClientWalletId, PartnerId, PartnersClientId,
-            PartnersConnectionId, ConnectionDecisions.TokenSha256(ConnectionToken));
+        new(
+            ConnectionId,
+            ClientId,
+            ClientWalletId,
+            PartnerId,
+            PartnersClientId,
+            PartnersConnectionId,
+            ConnectionDecisions.TokenSha256(ConnectionToken)
+        );
 
     public static Connection ActiveConnection() => Connection.Create(Activated());
 
     public static Connection InactiveConnection() =>
-        Connection.Fold(
-            [Activated(), new ConnectionDeactivated(ConnectionId, "closed by operator")])!;
+        Connection.Fold([
+            Activated(),
+            new ConnectionDeactivated(ConnectionId, "closed by operator"),
+        ])!;
 
     public static ActivateConnection Activation() =>
         new(ConnectionId, ClientId, ClientWalletId, PartnerId, ConnectionToken);

@@ -19,8 +19,10 @@ public sealed class SettleDecisionTests
         SettleDecision decision = kind.Clear(kind.ReservedHold());
 
         var append = Assert.IsType<SettleDecision.Append>(decision);
-        Assert.Equal(kind.ClearedEvent(request.Id, request.ClientId, request.ConnectionId,
-            request.Amount), append.Event);
+        Assert.Equal(
+            kind.ClearedEvent(request.Id, request.ClientId, request.ConnectionId, request.Amount),
+            append.Event
+        );
     }
 
     [Theory]
@@ -34,8 +36,10 @@ public sealed class SettleDecisionTests
         SettleDecision decision = kind.Release(kind.ReservedHold());
 
         var append = Assert.IsType<SettleDecision.Append>(decision);
-        Assert.Equal(kind.ReleasedEvent(request.Id, request.ClientId, request.ConnectionId,
-            request.Amount), append.Event);
+        Assert.Equal(
+            kind.ReleasedEvent(request.Id, request.ClientId, request.ConnectionId, request.Amount),
+            append.Event
+        );
     }
 
     [Theory]

@@ -8,7 +8,8 @@ namespace Ledger.EndToEnd.Tests;
 
 /// <summary>The allocation twin, connection activation, and the other rehearsal faults.</summary>
 public sealed class AllocationAndFaultTests(EndToEndFixture fixture)
-    : IClassFixture<EndToEndFixture>, IDisposable
+    : IClassFixture<EndToEndFixture>,
+        IDisposable
 {
     /// <summary>Long enough to see the hold reserved at the ledger, short for the suite.</summary>
     private const int ClearDelayMilliseconds = 1_500;
@@ -22,13 +23,18 @@ public sealed class AllocationAndFaultTests(EndToEndFixture fixture)
     {
         TestConnection c = await fixture.ConnectAsync();
 
-        HttpAnswer answer = await fixture.TransferAsync(TransferKind.Allocation, c,
-            Scenario.Body("500", "alloc-1"));
+        HttpAnswer answer = await fixture.TransferAsync(
+            TransferKind.Allocation,
+            c,
+            Scenario.Body("500", "alloc-1")
+        );
 
         JsonObject a = answer.AssertCleared("allocation");
         await fixture.AssertPartnerReferenceAsync(a);
-        Assert.Equal("allocation_requested,allocation_reserved,allocation_cleared",
-            await fixture.StreamAsync(Scenario.IdOf(a)));
+        Assert.Equal(
+            "allocation_requested,allocation_reserved,allocation_cleared",
+            await fixture.StreamAsync(Scenario.IdOf(a))
+        );
         Assert.Equal("500/0/0", await fixture.BalanceAsync(c));
         await fixture.AssertReconciledAsync(c);
     }
@@ -38,8 +44,9 @@ public sealed class AllocationAndFaultTests(EndToEndFixture fixture)
     {
         TestConnection c = await fixture.ConnectAsync();
 
-        HttpAnswer again = await fixture.Clients().ConnectAsync(c.Enterprise.Id,
-            c.Enterprise.Token, $"account-of-{c.Enterprise.Id}");
+        HttpAnswer again = await fixture
+            .Clients()
+            .ConnectAsync(c.Enterprise.Id, c.Enterprise.Token, $"account-of-{c.Enterprise.Id}");
 
         Assert.Equal(200, again.Status);
         JsonObject connection = again.Object("connection")!;
@@ -63,8 +70,10 @@ public sealed class AllocationAndFaultTests(EndToEndFixture fixture)
         Assert.Equal("pending", HttpAnswer.Text(down.Object("connection"), "status"));
         Assert.Equal(200, up.Status);
         Assert.Equal("active", HttpAnswer.Text(up.Object("connection"), "status"));
-        Assert.Equal(HttpAnswer.Text(down.Object("connection"), "id"),
-            HttpAnswer.Text(up.Object("connection"), "id"));
+        Assert.Equal(
+            HttpAnswer.Text(down.Object("connection"), "id"),
+            HttpAnswer.Text(up.Object("connection"), "id")
+        );
     }
 
     [Fact]
@@ -78,8 +87,10 @@ public sealed class AllocationAndFaultTests(EndToEndFixture fixture)
 
         JsonObject d = answer.AssertTransfer(422, "deallocation", "released", retriable: false);
         Assert.Equal(TransferFlow.ReleasedByFault, HttpAnswer.Text(d, "reason"));
-        Assert.Equal("deallocation_requested,deallocation_reserved,deallocation_released",
-            await fixture.StreamAsync(Scenario.IdOf(d)));
+        Assert.Equal(
+            "deallocation_requested,deallocation_reserved,deallocation_released",
+            await fixture.StreamAsync(Scenario.IdOf(d))
+        );
         Assert.Equal("100/0/0", await fixture.BalanceAsync(c));
         await fixture.AssertReconciledAsync(c);
     }
@@ -122,8 +133,10 @@ public sealed class AllocationAndFaultTests(EndToEndFixture fixture)
 
         Assert.Equal(id, Scenario.IdOf(retried.AssertCleared()));
         Assert.Equal(tokens + 1, await fixture.CountSeenTokensAsync());
-        Assert.Equal("deallocation_requested,deallocation_reserved,deallocation_cleared",
-            await fixture.StreamAsync(id));
+        Assert.Equal(
+            "deallocation_requested,deallocation_reserved,deallocation_cleared",
+            await fixture.StreamAsync(id)
+        );
         Assert.Equal("70/0/0", await fixture.BalanceAsync(c));
         await fixture.AssertReconciledAsync(c);
     }

@@ -10,7 +10,8 @@ namespace Ledger.EndToEnd.Tests;
 /// each test asserts that the ledger accepted no token and appended no event.
 /// </summary>
 public sealed class ClientRequestTests(EndToEndFixture fixture)
-    : IClassFixture<EndToEndFixture>, IDisposable
+    : IClassFixture<EndToEndFixture>,
+        IDisposable
 {
     public void Dispose() => fixture.Reset();
 
@@ -25,8 +26,12 @@ public sealed class ClientRequestTests(EndToEndFixture fixture)
         SimApiClient clients = fixture.Clients();
 
         HttpAnswer none = await clients.SendAsync(HttpMethod.Post, path, null, body);
-        HttpAnswer wrong =
-            await clients.SendAsync(HttpMethod.Post, path, other.Enterprise.Token, body);
+        HttpAnswer wrong = await clients.SendAsync(
+            HttpMethod.Post,
+            path,
+            other.Enterprise.Token,
+            body
+        );
 
         Assert.Equal(401, none.Status);
         Assert.Equal(401, wrong.Status);
@@ -42,9 +47,19 @@ public sealed class ClientRequestTests(EndToEndFixture fixture)
         (long events, long tokens) = await CountsAsync();
 
         HttpAnswer unknown = await fixture.DeallocateAsync(
-            c with { ConnectionId = Guid.NewGuid() }, Scenario.Body("10", "unknown"));
+            c with
+            {
+                ConnectionId = Guid.NewGuid(),
+            },
+            Scenario.Body("10", "unknown")
+        );
         HttpAnswer foreign = await fixture.DeallocateAsync(
-            c with { ConnectionId = other.ConnectionId }, Scenario.Body("10", "foreign"));
+            c with
+            {
+                ConnectionId = other.ConnectionId,
+            },
+            Scenario.Body("10", "foreign")
+        );
 
         Assert.Equal(404, unknown.Status);
         Assert.Equal(404, foreign.Status);
@@ -66,14 +81,17 @@ public sealed class ClientRequestTests(EndToEndFixture fixture)
     [InlineData("connectionId not a UUID", "connectionId")]
     [InlineData("array body", "body")]
     public async Task Malformed_request_is_400_naming_the_field_and_reaches_no_partner(
-        string defect, string field)
+        string defect,
+        string field
+    )
     {
         TestConnection c = await fixture.ConnectAsync();
         (long events, long tokens) = await CountsAsync();
         (string path, string json) = Break(defect, PathOf(c), Scenario.Body("10", "malformed"));
 
-        HttpAnswer answer =
-            await fixture.Clients().SendAsync(HttpMethod.Post, path, c.Enterprise.Token, json);
+        HttpAnswer answer = await fixture
+            .Clients()
+            .SendAsync(HttpMethod.Post, path, c.Enterprise.Token, json);
 
         Assert.Equal(400, answer.Status);
         Assert.StartsWith(field + ":", answer.Error, StringComparison.Ordinal);
@@ -123,8 +141,10 @@ public sealed class ClientRequestTests(EndToEndFixture fixture)
                 body["signature"] = "";
                 break;
             case "connectionId not a UUID":
-                return (path.Replace("/connections/", "/connections/x", StringComparison.Ordinal),
-                    body.ToJsonString());
+                return (
+                    path.Replace("/connections/", "/connections/x", StringComparison.Ordinal),
+                    body.ToJsonString()
+                );
             case "array body":
                 return (path, "[]");
             default:

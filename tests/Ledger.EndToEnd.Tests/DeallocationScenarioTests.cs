@@ -13,7 +13,8 @@ namespace Ledger.EndToEnd.Tests;
 /// checks BitGo's balance view against the ledger's.
 /// </summary>
 public sealed class DeallocationScenarioTests(EndToEndFixture fixture)
-    : IClassFixture<EndToEndFixture>, IDisposable
+    : IClassFixture<EndToEndFixture>,
+        IDisposable
 {
     private const string Reserved = "deallocation_requested,deallocation_reserved";
     private const string Cleared = Reserved + ",deallocation_cleared";
@@ -67,10 +68,15 @@ public sealed class DeallocationScenarioTests(EndToEndFixture fixture)
         TestConnection c = await fixture.ConnectAsync();
         await fixture.FundAsync(c, "100");
         using HttpClient queries = fixture.LedgerQueries();
-        using var reason = new StringContent("""{"reason":"account frozen"}""", Encoding.UTF8,
-            "application/json");
+        using var reason = new StringContent(
+            """{"reason":"account frozen"}""",
+            Encoding.UTF8,
+            "application/json"
+        );
         using HttpResponseMessage deactivated = await queries.PostAsync(
-            $"/api/v1/connections/{c.ConnectionId}/deactivate", reason);
+            $"/api/v1/connections/{c.ConnectionId}/deactivate",
+            reason
+        );
         Assert.Equal(HttpStatusCode.OK, deactivated.StatusCode);
 
         HttpAnswer answer = await fixture.DeallocateAsync(c, Scenario.Body("50", "frozen"));
@@ -124,8 +130,10 @@ public sealed class DeallocationScenarioTests(EndToEndFixture fixture)
         Assert.Equal(Cleared, await fixture.StreamAsync(id));
         Assert.Equal("70/0/0", await fixture.BalanceAsync(c));
         // The ledger answered each duplicate exactly as it answered the original.
-        Assert.All(fixture.Store.Find(id)!.Timeline.Where(e => e.Actor == "BitGo->partner"),
-            e => Assert.DoesNotContain("DIFFERENT", e.Text, StringComparison.Ordinal));
+        Assert.All(
+            fixture.Store.Find(id)!.Timeline.Where(e => e.Actor == "BitGo->partner"),
+            e => Assert.DoesNotContain("DIFFERENT", e.Text, StringComparison.Ordinal)
+        );
         await fixture.AssertReconciledAsync(c);
     }
 

@@ -9,7 +9,8 @@ namespace Ledger.EndToEnd.Tests;
 /// single-use. A repeat that needs no partner call makes none: the ledger accepts no token.
 /// </summary>
 public sealed class IdempotencyTests(EndToEndFixture fixture)
-    : IClassFixture<EndToEndFixture>, IDisposable
+    : IClassFixture<EndToEndFixture>,
+        IDisposable
 {
     /// <summary>Enough racing requests to overlap on two cores.</summary>
     private const int ConcurrentRetries = 8;
@@ -40,8 +41,9 @@ public sealed class IdempotencyTests(EndToEndFixture fixture)
         await fixture.FundAsync(c, "100");
         JsonObject body = Scenario.Body("10", "raced");
 
-        HttpAnswer[] answers = await Task.WhenAll(Enumerable.Range(0, ConcurrentRetries)
-            .Select(_ => fixture.DeallocateAsync(c, body)));
+        HttpAnswer[] answers = await Task.WhenAll(
+            Enumerable.Range(0, ConcurrentRetries).Select(_ => fixture.DeallocateAsync(c, body))
+        );
 
         Assert.Single(answers.Select(a => Scenario.IdOf(a.AssertCleared())).Distinct());
         Assert.Equal(1, await fixture.CountDeallocationsAsync(c));

@@ -22,10 +22,14 @@ public sealed class PartnerClientTests : IDisposable
 
     public PartnerClientTests()
     {
-        client = new PartnerClient(new HttpClient(recorder),
+        client = new PartnerClient(
+            new HttpClient(recorder),
             new BitGoTokenMinter(Key.Value, TimeProvider.System),
-            new PartnerTarget(new Uri("http://partner.test/")), faults, TimeProvider.System,
-            NullLogger<PartnerClient>.Instance);
+            new PartnerTarget(new Uri("http://partner.test/")),
+            faults,
+            TimeProvider.System,
+            NullLogger<PartnerClient>.Instance
+        );
     }
 
     public void Dispose() => client.Dispose();
@@ -41,12 +45,26 @@ public sealed class PartnerClientTests : IDisposable
         await SendAsync(null);
 
         Assert.Equal(3, recorder.Calls.Count);
-        List<VerifiedToken> tokens = [.. recorder.Calls.Select(call =>
-            verifier.Verify(call.Token, call.Body).Token ?? throw new Xunit.Sdk.XunitException(
-                $"token refused: {verifier.Verify(call.Token, call.Body).Failure}"))];
+        List<VerifiedToken> tokens =
+        [
+            .. recorder.Calls.Select(call =>
+                verifier.Verify(call.Token, call.Body).Token
+                ?? throw new Xunit.Sdk.XunitException(
+                    $"token refused: {verifier.Verify(call.Token, call.Body).Failure}"
+                )
+            ),
+        ];
         Assert.Equal(3, tokens.Select(t => t.Jti).Distinct().Count());
-        Assert.All(tokens, t => Assert.True(t.ExpiresAt <= DateTimeOffset.UtcNow.AddSeconds(
-            BitGoTokenVerifier.TokenLifetimeSecondsMax)));
+        Assert.All(
+            tokens,
+            t =>
+                Assert.True(
+                    t.ExpiresAt
+                        <= DateTimeOffset.UtcNow.AddSeconds(
+                            BitGoTokenVerifier.TokenLifetimeSecondsMax
+                        )
+                )
+        );
     }
 
     [Fact]
@@ -76,8 +94,13 @@ public sealed class PartnerClientTests : IDisposable
     }
 
     private Task<PartnerReply> SendAsync(JsonObject? body) =>
-        client.SendAsync(body is null ? HttpMethod.Put : HttpMethod.Post, "/bitgo/v1/deallocations",
-            body, "test", CancellationToken.None);
+        client.SendAsync(
+            body is null ? HttpMethod.Put : HttpMethod.Post,
+            "/bitgo/v1/deallocations",
+            body,
+            "test",
+            CancellationToken.None
+        );
 
     private sealed record Call(string? Token, byte[] Body);
 
@@ -85,14 +108,20 @@ public sealed class PartnerClientTests : IDisposable
     {
         public List<Call> Calls { get; } = [];
 
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request,
-            CancellationToken cancellationToken)
+        protected override async Task<HttpResponseMessage> SendAsync(
+            HttpRequestMessage request,
+            CancellationToken cancellationToken
+        )
         {
             byte[] body = request.Content is null
                 ? []
                 : await request.Content.ReadAsByteArrayAsync(cancellationToken);
-            string? token = request.Headers.TryGetValues(PartnerClient.SignatureHeader,
-                out IEnumerable<string>? values) ? values.Single() : null;
+            string? token = request.Headers.TryGetValues(
+                PartnerClient.SignatureHeader,
+                out IEnumerable<string>? values
+            )
+                ? values.Single()
+                : null;
             lock (Calls)
             {
                 Calls.Add(new Call(token, body));

@@ -13,7 +13,10 @@ public sealed class AppendAndReadTests(EventStoreDatabase database)
         EventStore store = database.CreateStore();
         var id = Guid.NewGuid();
         object[] first =
-            [new AccountOpened(id, "alice"), new FundsDeposited(id, "12345678901234567890")];
+        [
+            new AccountOpened(id, "alice"),
+            new FundsDeposited(id, "12345678901234567890"),
+        ];
         object[] second = [new NoteAdded(id, 7, "checked")];
         var laterMetadata = new EventMetadata("bitgo", "correlation-2", null, null);
         DateTimeOffset before = DateTimeOffset.UtcNow;
@@ -33,16 +36,25 @@ public sealed class AppendAndReadTests(EventStoreDatabase database)
         Assert.Equal([1, 2, 3], stream.Events.Select(e => e.Version));
         Assert.Equal(
             [
-                TestEvents.AccountOpenedAlias, TestEvents.FundsDepositedAlias,
+                TestEvents.AccountOpenedAlias,
+                TestEvents.FundsDepositedAlias,
                 TestEvents.NoteAddedAlias,
             ],
-            stream.Events.Select(e => e.Type));
+            stream.Events.Select(e => e.Type)
+        );
         Assert.All(stream.Events, e => Assert.Equal(id, e.StreamId));
         Assert.Equal(TestEvents.Metadata, stream.Events[0].Metadata);
         Assert.Equal(TestEvents.Metadata, stream.Events[1].Metadata);
         Assert.Equal(laterMetadata, stream.Events[2].Metadata);
-        Assert.All(stream.Events, e => Assert.InRange(e.RecordedAt,
-            before - ClockSkewMax, DateTimeOffset.UtcNow + ClockSkewMax));
+        Assert.All(
+            stream.Events,
+            e =>
+                Assert.InRange(
+                    e.RecordedAt,
+                    before - ClockSkewMax,
+                    DateTimeOffset.UtcNow + ClockSkewMax
+                )
+        );
         long[] seqs = [.. stream.Events.Select(e => e.Seq)];
         Assert.All(seqs.Zip(seqs.Skip(1)), pair => Assert.True(pair.First < pair.Second));
     }
@@ -55,16 +67,31 @@ public sealed class AppendAndReadTests(EventStoreDatabase database)
 
         await Appends.StartAsync(store, id, new FundsDeposited(id, "5"));
 
-        Assert.Equal(TestEvents.FundsDepositedAlias, await database.ScalarAsync<string>(
-            "SELECT type FROM ledger.events WHERE stream_id = $1", id));
-        Assert.Equal("5", await database.ScalarAsync<string>(
-            "SELECT data->>'quantity' FROM ledger.events WHERE stream_id = $1", id));
-        Assert.Equal("operator:alice|correlation-1|causation-1|request-1",
-            await database.ScalarAsync<string>("""
+        Assert.Equal(
+            TestEvents.FundsDepositedAlias,
+            await database.ScalarAsync<string>(
+                "SELECT type FROM ledger.events WHERE stream_id = $1",
+                id
+            )
+        );
+        Assert.Equal(
+            "5",
+            await database.ScalarAsync<string>(
+                "SELECT data->>'quantity' FROM ledger.events WHERE stream_id = $1",
+                id
+            )
+        );
+        Assert.Equal(
+            "operator:alice|correlation-1|causation-1|request-1",
+            await database.ScalarAsync<string>(
+                """
                 SELECT concat_ws('|', metadata->>'actor', metadata->>'correlationId',
                     metadata->>'causationId', metadata->>'requestId')
                 FROM ledger.events WHERE stream_id = $1
-                """, id));
+                """,
+                id
+            )
+        );
     }
 
     [Fact]
@@ -95,11 +122,15 @@ public sealed class AppendAndReadTests(EventStoreDatabase database)
     {
         var id = Guid.NewGuid();
         await Appends.StartAsync(database.CreateStore(), id, new LegacyNoted(id, "old"));
-        var laterBuild =
-            new EventStore(database.DataSource, TestEvents.RegistryWithoutLegacy(), []);
+        var laterBuild = new EventStore(
+            database.DataSource,
+            TestEvents.RegistryWithoutLegacy(),
+            []
+        );
 
-        var error = await Assert.ThrowsAsync<EventStoreInvariantException>(
-            () => laterBuild.FetchStreamAsync(id));
+        var error = await Assert.ThrowsAsync<EventStoreInvariantException>(() =>
+            laterBuild.FetchStreamAsync(id)
+        );
 
         Assert.Contains(TestEvents.LegacyNotedAlias, error.Message);
     }

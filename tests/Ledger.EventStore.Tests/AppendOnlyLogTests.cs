@@ -14,8 +14,9 @@ public sealed class AppendOnlyLogTests(EventStoreDatabase database)
         var id = Guid.NewGuid();
         await Appends.StartAsync(database.CreateStore(), id, Appends.Notes(id, 2));
 
-        var error =
-            await Assert.ThrowsAsync<PostgresException>(() => database.ExecuteAsync(sql, id));
+        var error = await Assert.ThrowsAsync<PostgresException>(() =>
+            database.ExecuteAsync(sql, id)
+        );
 
         Assert.Equal(PostgresErrorCodes.RestrictViolation, error.SqlState);
         Assert.Contains("append-only", error.MessageText);
@@ -31,8 +32,9 @@ public sealed class AppendOnlyLogTests(EventStoreDatabase database)
         await Appends.StartAsync(database.CreateStore(), id, Appends.Notes(id, 1));
         long before = await database.CountEventsAsync();
 
-        var error = await Assert.ThrowsAsync<PostgresException>(
-            () => database.ExecuteAsync("TRUNCATE ledger.events"));
+        var error = await Assert.ThrowsAsync<PostgresException>(() =>
+            database.ExecuteAsync("TRUNCATE ledger.events")
+        );
 
         Assert.Equal(PostgresErrorCodes.RestrictViolation, error.SqlState);
         Assert.Equal(before, await database.CountEventsAsync());

@@ -24,10 +24,12 @@ public sealed class ConcurrencyTests(EventStoreDatabase database)
         await Appends.StartAsync(store, id, Appends.Notes(id, 2));
         long eventsBefore = await database.CountEventsAsync();
 
-        var stale = await Assert.ThrowsAsync<ConcurrencyException>(
-            () => Appends.AppendAsync(store, id, 1, new NoteAdded(id, 1, "stale")));
-        var ahead = await Assert.ThrowsAsync<ConcurrencyException>(
-            () => Appends.AppendAsync(store, id, 3, new NoteAdded(id, 1, "ahead")));
+        var stale = await Assert.ThrowsAsync<ConcurrencyException>(() =>
+            Appends.AppendAsync(store, id, 1, new NoteAdded(id, 1, "stale"))
+        );
+        var ahead = await Assert.ThrowsAsync<ConcurrencyException>(() =>
+            Appends.AppendAsync(store, id, 3, new NoteAdded(id, 1, "ahead"))
+        );
 
         Assert.Equal(id, stale.StreamId);
         Assert.Equal(id, ahead.StreamId);
@@ -44,23 +46,31 @@ public sealed class ConcurrencyTests(EventStoreDatabase database)
         var race = new WriterRace(WritersCount);
 
         // Task.WhenAll rethrows anything but ConcurrencyException, which fails the test.
-        await Task.WhenAll(Enumerable.Range(1, WritersCount)
-            .Select(writer => Task.Run(() => WriteOnceAsync(store, id, writer, race))));
+        await Task.WhenAll(
+            Enumerable
+                .Range(1, WritersCount)
+                .Select(writer => Task.Run(() => WriteOnceAsync(store, id, writer, race)))
+        );
 
         EventStream? stream = await store.FetchStreamAsync(id);
         Assert.NotNull(stream);
         Assert.Equal(WritersCount + 1, stream.Version);
         Assert.Equal(Enumerable.Range(1, WritersCount + 1), stream.Events.Select(e => e.Version));
-        Assert.Equal(Enumerable.Range(1, WritersCount),
-            stream.Data.OfType<NoteAdded>().Select(n => n.Writer).Order());
+        Assert.Equal(
+            Enumerable.Range(1, WritersCount),
+            stream.Data.OfType<NoteAdded>().Select(n => n.Writer).Order()
+        );
         Assert.Equal(WritersCount + 1, await database.CountEventsAsync(id));
         // Every writer read version 1 before any appended, so all but one lost the first round.
         Assert.True(race.Losers.Count >= WritersCount - 1, $"{race.Losers.Count} losers");
-        Assert.All(race.Losers, loser =>
-        {
-            Assert.IsType<ConcurrencyException>(loser);
-            Assert.Equal(id, loser.StreamId);
-        });
+        Assert.All(
+            race.Losers,
+            loser =>
+            {
+                Assert.IsType<ConcurrencyException>(loser);
+                Assert.Equal(id, loser.StreamId);
+            }
+        );
     }
 
     [Fact]
@@ -72,8 +82,9 @@ public sealed class ConcurrencyTests(EventStoreDatabase database)
         long eventsBefore = await database.CountEventsAsync();
 
         // Caught as the base type, as the host does (409), then checked to be the specific one.
-        var error = await Assert.ThrowsAnyAsync<ConcurrencyException>(
-            () => Appends.StartAsync(store, id, new AccountOpened(id, "mallory")));
+        var error = await Assert.ThrowsAnyAsync<ConcurrencyException>(() =>
+            Appends.StartAsync(store, id, new AccountOpened(id, "mallory"))
+        );
 
         Assert.IsType<StreamAlreadyExistsException>(error);
         Assert.Equal(id, error.StreamId);
@@ -94,11 +105,16 @@ public sealed class ConcurrencyTests(EventStoreDatabase database)
 
         // The first start claims the stream row and waits at the gate, uncommitted; the second
         // then blocks on that row until the first commits, which is the tightest race there is.
-        Task firstStart =
-            Task.Run(() => Appends.StartAsync(first, id, new AccountOpened(id, "alice")));
+        Task firstStart = Task.Run(() =>
+            Appends.StartAsync(first, id, new AccountOpened(id, "alice"))
+        );
         await gate.Entered;
-        Task secondStart = Appends.StartAsync(second, id, new AccountOpened(id, "bob"),
-            new NoteAdded(id, 2, "bob was here"));
+        Task secondStart = Appends.StartAsync(
+            second,
+            id,
+            new AccountOpened(id, "bob"),
+            new NoteAdded(id, 2, "bob was here")
+        );
         await database.WaitForLockWaiterAsync();
         gate.Release();
 
@@ -121,15 +137,22 @@ public sealed class ConcurrencyTests(EventStoreDatabase database)
         // consumes its seq. The refused appends below leave no gap only because the session
         // claims the stream row (UPDATE ... WHERE version = expected, or INSERT ... ON CONFLICT
         // DO NOTHING) and stops on a miss before it sends the event INSERT that draws a seq.
-        await Assert.ThrowsAsync<ConcurrencyException>(
-            () => Appends.AppendAsync(store, id, 1, Appends.Notes(id, 3)));
-        await Assert.ThrowsAsync<StreamAlreadyExistsException>(
-            () => Appends.StartAsync(store, id, Appends.Notes(id, 3)));
+        await Assert.ThrowsAsync<ConcurrencyException>(() =>
+            Appends.AppendAsync(store, id, 1, Appends.Notes(id, 3))
+        );
+        await Assert.ThrowsAsync<StreamAlreadyExistsException>(() =>
+            Appends.StartAsync(store, id, Appends.Notes(id, 3))
+        );
         await Appends.AppendAsync(store, id, 2, new NoteAdded(id, 1, "after the refusals"));
 
         Assert.Equal(maxSeqBefore + 1, await database.MaxSeqAsync());
-        Assert.Equal(maxSeqBefore + 1, await database.ScalarAsync<long>(
-            "SELECT seq FROM ledger.events WHERE stream_id = $1 AND version = 3", id));
+        Assert.Equal(
+            maxSeqBefore + 1,
+            await database.ScalarAsync<long>(
+                "SELECT seq FROM ledger.events WHERE stream_id = $1 AND version = 3",
+                id
+            )
+        );
     }
 
     [Fact]
@@ -144,10 +167,16 @@ public sealed class ConcurrencyTests(EventStoreDatabase database)
         // once the intruder commits: the last line of defence, not the version check.
         await using NpgsqlConnection intruder = await database.DataSource.OpenConnectionAsync();
         await using NpgsqlTransaction transaction = await intruder.BeginTransactionAsync();
-        await using (var insert = new NpgsqlCommand("""
-            INSERT INTO ledger.events (stream_id, version, type, data, metadata, hash)
-            VALUES ($1, 2, 'test_intruder', '{}', '{}', sha256('intruder'))
-            """, intruder, transaction))
+        await using (
+            var insert = new NpgsqlCommand(
+                """
+                INSERT INTO ledger.events (stream_id, version, type, data, metadata, hash)
+                VALUES ($1, 2, 'test_intruder', '{}', '{}', sha256('intruder'))
+                """,
+                intruder,
+                transaction
+            )
+        )
         {
             insert.Parameters.Add(new NpgsqlParameter { Value = id });
             await insert.ExecuteNonQueryAsync();
@@ -162,8 +191,13 @@ public sealed class ConcurrencyTests(EventStoreDatabase database)
         Assert.Equal(id, error.StreamId);
         Assert.Equal(1, await database.StreamVersionAsync(id));
         Assert.Equal(2L, await database.CountEventsAsync(id));
-        Assert.Equal("test_intruder", await database.ScalarAsync<string>(
-            "SELECT type FROM ledger.events WHERE stream_id = $1 AND version = 2", id));
+        Assert.Equal(
+            "test_intruder",
+            await database.ScalarAsync<string>(
+                "SELECT type FROM ledger.events WHERE stream_id = $1 AND version = 2",
+                id
+            )
+        );
     }
 
     [Fact]
@@ -176,8 +210,12 @@ public sealed class ConcurrencyTests(EventStoreDatabase database)
 
         // The stream row and the events are two statements; a reader that let an append commit
         // between them would see them disagree and report a broken invariant.
-        Task<int>[] readers = [.. Enumerable.Range(0, ReadersCount)
-            .Select(_ => Task.Run(() => ReadUntilAsync(store, id, writerDone.Token)))];
+        Task<int>[] readers =
+        [
+            .. Enumerable
+                .Range(0, ReadersCount)
+                .Select(_ => Task.Run(() => ReadUntilAsync(store, id, writerDone.Token))),
+        ];
         for (int version = 1; version <= ConcurrentAppendsCount; version++)
         {
             await Appends.AppendAsync(store, id, version, new NoteAdded(id, 1, $"n{version}"));
@@ -197,7 +235,8 @@ public sealed class ConcurrencyTests(EventStoreDatabase database)
     {
         for (int attempt = 1; attempt <= AttemptsPerWriterMax; attempt++)
         {
-            EventStream stream = await store.FetchStreamAsync(id)
+            EventStream stream =
+                await store.FetchStreamAsync(id)
                 ?? throw new InvalidOperationException("the stream vanished");
             if (attempt == 1)
             {
@@ -205,8 +244,12 @@ public sealed class ConcurrencyTests(EventStoreDatabase database)
             }
             try
             {
-                await Appends.AppendAsync(store, id, stream.Version,
-                    new NoteAdded(id, writer, "hi"));
+                await Appends.AppendAsync(
+                    store,
+                    id,
+                    stream.Version,
+                    new NoteAdded(id, writer, "hi")
+                );
                 return;
             }
             catch (ConcurrencyException e)
@@ -223,7 +266,8 @@ public sealed class ConcurrencyTests(EventStoreDatabase database)
         int reads = 0;
         while (!stop.IsCancellationRequested)
         {
-            EventStream stream = await store.FetchStreamAsync(id)
+            EventStream stream =
+                await store.FetchStreamAsync(id)
                 ?? throw new InvalidOperationException("the stream vanished");
             Assert.Equal(stream.Version, stream.Events.Count);
             reads++;
@@ -233,8 +277,9 @@ public sealed class ConcurrencyTests(EventStoreDatabase database)
 
     private sealed class WriterRace(int writersCount)
     {
-        private readonly TaskCompletionSource _allArrived =
-            new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _allArrived = new(
+            TaskCreationOptions.RunContinuationsAsynchronously
+        );
 
         private int _arrived;
 

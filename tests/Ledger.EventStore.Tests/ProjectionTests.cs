@@ -3,23 +3,30 @@ using Npgsql;
 
 namespace Ledger.EventStore.Tests;
 
-public sealed class ProjectionTests(EventStoreDatabase database)
-    : IClassFixture<EventStoreDatabase>
+public sealed class ProjectionTests(EventStoreDatabase database) : IClassFixture<EventStoreDatabase>
 {
     [Fact]
     public async Task An_inline_projection_commits_its_rows_with_the_events()
     {
         var id = Guid.NewGuid();
 
-        await Appends.StartAsync(database.CreateStore(new NoteProjection()), id,
-            Appends.Notes(id, 2));
+        await Appends.StartAsync(
+            database.CreateStore(new NoteProjection()),
+            id,
+            Appends.Notes(id, 2)
+        );
 
         Assert.Equal(2L, await database.CountEventsAsync(id));
-        Assert.Equal("note 1|note 2", await database.ScalarAsync<string>(
-            """
-            SELECT string_agg(note, '|' ORDER BY version) FROM projected_notes
-            WHERE stream_id = $1
-            """, id));
+        Assert.Equal(
+            "note 1|note 2",
+            await database.ScalarAsync<string>(
+                """
+                SELECT string_agg(note, '|' ORDER BY version) FROM projected_notes
+                WHERE stream_id = $1
+                """,
+                id
+            )
+        );
     }
 
     [Fact]
@@ -28,15 +35,23 @@ public sealed class ProjectionTests(EventStoreDatabase database)
         // The note row is inserted in the same batch, then the second projection's row-count
         // check fails: the rollback must take the already executed note insert with it.
         var id = Guid.NewGuid();
-        EventStore store =
-            database.CreateStore(new NoteProjection(), new UpdateMissingRowProjection());
+        EventStore store = database.CreateStore(
+            new NoteProjection(),
+            new UpdateMissingRowProjection()
+        );
 
-        await Assert.ThrowsAsync<EventStoreInvariantException>(
-            () => Appends.StartAsync(store, id, Appends.Notes(id, 2)));
+        await Assert.ThrowsAsync<EventStoreInvariantException>(() =>
+            Appends.StartAsync(store, id, Appends.Notes(id, 2))
+        );
 
         await AssertNothingAppendedAsync(id);
-        Assert.Equal(0L, await database.ScalarAsync<long>(
-            "SELECT count(*) FROM projected_notes WHERE stream_id = $1", id));
+        Assert.Equal(
+            0L,
+            await database.ScalarAsync<long>(
+                "SELECT count(*) FROM projected_notes WHERE stream_id = $1",
+                id
+            )
+        );
     }
 
     [Fact]
@@ -45,8 +60,9 @@ public sealed class ProjectionTests(EventStoreDatabase database)
         var id = Guid.NewGuid();
         EventStore store = database.CreateStore(new ThrowingProjection());
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(
-            () => Appends.StartAsync(store, id, Appends.Notes(id, 2)));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            Appends.StartAsync(store, id, Appends.Notes(id, 2))
+        );
 
         Assert.Equal(ThrowingProjection.Message, error.Message);
         await AssertNothingAppendedAsync(id);
@@ -58,8 +74,9 @@ public sealed class ProjectionTests(EventStoreDatabase database)
         var id = Guid.NewGuid();
         EventStore store = database.CreateStore(new MissingTableProjection());
 
-        var error = await Assert.ThrowsAsync<PostgresException>(
-            () => Appends.StartAsync(store, id, Appends.Notes(id, 2)));
+        var error = await Assert.ThrowsAsync<PostgresException>(() =>
+            Appends.StartAsync(store, id, Appends.Notes(id, 2))
+        );
 
         Assert.Equal(PostgresErrorCodes.UndefinedTable, error.SqlState);
         await AssertNothingAppendedAsync(id);
@@ -71,8 +88,9 @@ public sealed class ProjectionTests(EventStoreDatabase database)
         var id = Guid.NewGuid();
         EventStore store = database.CreateStore(new UpdateMissingRowProjection());
 
-        var error = await Assert.ThrowsAsync<EventStoreInvariantException>(
-            () => Appends.StartAsync(store, id, Appends.Notes(id, 1)));
+        var error = await Assert.ThrowsAsync<EventStoreInvariantException>(() =>
+            Appends.StartAsync(store, id, Appends.Notes(id, 1))
+        );
 
         Assert.Contains(UpdateMissingRowProjection.Invariant, error.Message);
         await AssertNothingAppendedAsync(id);
@@ -84,8 +102,14 @@ public sealed class ProjectionTests(EventStoreDatabase database)
         var id = Guid.NewGuid();
         await Appends.StartAsync(database.CreateStore(), id, Appends.Notes(id, 1));
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => Appends.AppendAsync(
-            database.CreateStore(new ThrowingProjection()), id, 1, new NoteAdded(id, 1, "lost")));
+        await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            Appends.AppendAsync(
+                database.CreateStore(new ThrowingProjection()),
+                id,
+                1,
+                new NoteAdded(id, 1, "lost")
+            )
+        );
 
         Assert.Equal(1, await database.StreamVersionAsync(id));
         Assert.Equal(1L, await database.CountEventsAsync(id));
@@ -109,8 +133,12 @@ public sealed class ProjectionTests(EventStoreDatabase database)
             {
                 if (e.Data is NoteAdded note)
                 {
-                    batch.Add(InsertNote, [e.StreamId, e.Version, note.Text],
-                        expectedRows: 1, invariant: "note inserted");
+                    batch.Add(
+                        InsertNote,
+                        [e.StreamId, e.Version, note.Text],
+                        expectedRows: 1,
+                        invariant: "note inserted"
+                    );
                 }
             }
         }
@@ -139,7 +167,11 @@ public sealed class ProjectionTests(EventStoreDatabase database)
             "UPDATE projected_notes SET note = 'updated' WHERE stream_id = $1 AND version = 0";
 
         public void Project(IReadOnlyList<PendingEvent> events, ProjectionBatch batch) =>
-            batch.Add(UpdateVersionZero, [events[0].StreamId], expectedRows: 1,
-                invariant: Invariant);
+            batch.Add(
+                UpdateVersionZero,
+                [events[0].StreamId],
+                expectedRows: 1,
+                invariant: Invariant
+            );
     }
 }

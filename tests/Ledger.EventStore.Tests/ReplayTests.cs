@@ -37,28 +37,38 @@ public sealed class ReplayTests(EventStoreDatabase database) : IClassFixture<Eve
         Assert.All(all.Zip(all.Skip(1)), pair => Assert.True(pair.First.Seq < pair.Second.Seq));
         Assert.Equal(
             streamIds.SelectMany(id => Notes(id)).Order().ToArray(),
-            all.Select(e => e.Data).Cast<NoteAdded>().Select(Key).Order().ToArray());
+            all.Select(e => e.Data).Cast<NoteAdded>().Select(Key).Order().ToArray()
+        );
         Assert.All(all, e => Assert.Equal(e.Version, ((NoteAdded)e.Data).Writer));
-        Assert.True(stopwatch.Elapsed < ReplayDurationMax,
-            $"seed and replay took {stopwatch.Elapsed}");
+        Assert.True(
+            stopwatch.Elapsed < ReplayDurationMax,
+            $"seed and replay took {stopwatch.Elapsed}"
+        );
     }
 
     /// <summary>Sessions of 10 new streams of 10 events each, four sessions at a time.</summary>
     private static async Task SeedAsync(EventStore store, Guid[] streamIds)
     {
-        await Parallel.ForEachAsync(streamIds.Chunk(StreamsPerSession),
+        await Parallel.ForEachAsync(
+            streamIds.Chunk(StreamsPerSession),
             new ParallelOptions { MaxDegreeOfParallelism = SeedingWritersCount },
             async (chunk, cancellationToken) =>
             {
-                await using EventSession session =
-                    await store.BeginSessionAsync(TestEvents.Metadata, cancellationToken);
+                await using EventSession session = await store.BeginSessionAsync(
+                    TestEvents.Metadata,
+                    cancellationToken
+                );
                 foreach (Guid id in chunk)
                 {
-                    session.StartStream(id, TestEvents.StreamType,
-                        [.. Enumerable.Range(1, EventsPerStream).Select(v => Note(id, v))]);
+                    session.StartStream(
+                        id,
+                        TestEvents.StreamType,
+                        [.. Enumerable.Range(1, EventsPerStream).Select(v => Note(id, v))]
+                    );
                 }
                 await session.CommitAsync(cancellationToken);
-            });
+            }
+        );
     }
 
     /// <summary>A note that carries its version, so the replay can check where it landed.</summary>

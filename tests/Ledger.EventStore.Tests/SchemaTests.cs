@@ -13,7 +13,8 @@ public sealed class SchemaTests
     public async Task Schema_is_not_current_on_an_empty_database()
     {
         await using NpgsqlDataSource dataSource = NpgsqlDataSource.Create(
-            await TestPostgres.CreateDatabaseAsync());
+            await TestPostgres.CreateDatabaseAsync()
+        );
 
         Assert.False(await SchemaApplier.IsCurrentAsync(dataSource, Scripts));
     }
@@ -22,7 +23,8 @@ public sealed class SchemaTests
     public async Task Applying_the_schema_twice_is_harmless_and_leaves_it_current()
     {
         await using NpgsqlDataSource dataSource = NpgsqlDataSource.Create(
-            await TestPostgres.CreateDatabaseAsync());
+            await TestPostgres.CreateDatabaseAsync()
+        );
         var store = new EventStore(dataSource, TestEvents.Registry(), []);
         var id = Guid.NewGuid();
 
@@ -34,23 +36,36 @@ public sealed class SchemaTests
         Assert.True(await SchemaApplier.IsCurrentAsync(dataSource, Scripts));
         EventStream? stream = await store.FetchStreamAsync(id);
         Assert.Equal([1, 2, 3], stream?.Events.Select(e => e.Version) ?? []);
-        Assert.Equal(SchemaApplier.EventStoreScript.Sha256, await ScalarAsync<string>(dataSource,
-            "SELECT sha256 FROM ledger.schema_versions WHERE component = 'event_store'"));
-        Assert.Equal(2L, await ScalarAsync<long>(dataSource, """
-            SELECT count(*) FROM pg_trigger
-            WHERE tgrelid = 'ledger.events'::regclass AND NOT tgisinternal
-            """));
+        Assert.Equal(
+            SchemaApplier.EventStoreScript.Sha256,
+            await ScalarAsync<string>(
+                dataSource,
+                "SELECT sha256 FROM ledger.schema_versions WHERE component = 'event_store'"
+            )
+        );
+        Assert.Equal(
+            2L,
+            await ScalarAsync<long>(
+                dataSource,
+                """
+                SELECT count(*) FROM pg_trigger
+                WHERE tgrelid = 'ledger.events'::regclass AND NOT tgisinternal
+                """
+            )
+        );
     }
 
     [Fact]
     public async Task Applying_the_schema_from_two_nodes_at_once_is_harmless()
     {
         await using NpgsqlDataSource dataSource = NpgsqlDataSource.Create(
-            await TestPostgres.CreateDatabaseAsync());
+            await TestPostgres.CreateDatabaseAsync()
+        );
 
         await Task.WhenAll(
             Task.Run(() => SchemaApplier.ApplyAsync(dataSource, Scripts)),
-            Task.Run(() => SchemaApplier.ApplyAsync(dataSource, Scripts)));
+            Task.Run(() => SchemaApplier.ApplyAsync(dataSource, Scripts))
+        );
 
         Assert.True(await SchemaApplier.IsCurrentAsync(dataSource, Scripts));
     }

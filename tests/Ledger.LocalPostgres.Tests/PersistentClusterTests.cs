@@ -15,8 +15,10 @@ public sealed class PersistentClusterTests : IDisposable
     {
         await using (var first = await LocalPostgresCluster.StartAsync(Options(root, false)))
         {
-            await ExecuteAsync(first.ConnectionString,
-                "CREATE TABLE kept (id int PRIMARY KEY); INSERT INTO kept VALUES (42)");
+            await ExecuteAsync(
+                first.ConnectionString,
+                "CREATE TABLE kept (id int PRIMARY KEY); INSERT INTO kept VALUES (42)"
+            );
         }
         Assert.True(File.Exists(Path.Combine(root, "data", "PG_VERSION")));
 
@@ -31,17 +33,24 @@ public sealed class PersistentClusterTests : IDisposable
     public async Task Server_killed_with_sigkill_restarts_despite_its_stale_pid_file()
     {
         // Durable, because a non-durable server may lose its last commits when killed.
-        var options = Options(root, throwaway: false) with { Durable = true };
+        var options = Options(root, throwaway: false) with
+        {
+            Durable = true,
+        };
         var first = await LocalPostgresCluster.StartAsync(options);
-        await ExecuteAsync(first.ConnectionString,
-            "CREATE TABLE survived (id int); INSERT INTO survived VALUES (1)");
+        await ExecuteAsync(
+            first.ConnectionString,
+            "CREATE TABLE survived (id int); INSERT INTO survived VALUES (1)"
+        );
         var pidFile = Path.Combine(first.DataDirectory, "postmaster.pid");
         await KillAndWaitAsync(ReadPostmasterPid(pidFile));
         Assert.True(File.Exists(pidFile));
 
         await using var second = await LocalPostgresCluster.StartAsync(options);
         var rows = await ScalarAsync<long>(
-            second.ConnectionString, "SELECT count(*) FROM survived");
+            second.ConnectionString,
+            "SELECT count(*) FROM survived"
+        );
 
         Assert.True(second.StartedByThisProcess);
         Assert.Equal(1, rows);

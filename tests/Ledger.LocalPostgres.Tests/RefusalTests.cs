@@ -13,8 +13,9 @@ public sealed class RefusalTests
         {
             var options = Options(root, throwaway: true) with { BinDirectory = emptyBin };
 
-            var error = await Assert.ThrowsAsync<LocalPostgresUnavailableException>(
-                () => LocalPostgresCluster.StartAsync(options));
+            var error = await Assert.ThrowsAsync<LocalPostgresUnavailableException>(() =>
+                LocalPostgresCluster.StartAsync(options)
+            );
 
             Assert.Contains("apt-get install postgresql", error.Message);
             Assert.Contains("ConnectionStrings__Ledger", error.Message);
@@ -33,7 +34,8 @@ public sealed class RefusalTests
     [InlineData("1ledger")]
     [InlineData("")]
     public async Task Database_name_outside_the_allowed_pattern_is_refused_before_anything_starts(
-        string databaseName)
+        string databaseName
+    )
     {
         var root = NewRootDirectory();
         var options = Options(root, throwaway: true) with { DatabaseName = databaseName };
@@ -67,8 +69,9 @@ public sealed class RefusalTests
         {
             var options = Options(Path.Combine(closed, "cluster"), throwaway: true);
 
-            var error = await Assert.ThrowsAsync<LocalPostgresUnavailableException>(
-                () => LocalPostgresCluster.StartAsync(options));
+            var error = await Assert.ThrowsAsync<LocalPostgresUnavailableException>(() =>
+                LocalPostgresCluster.StartAsync(options)
+            );
 
             Assert.Contains(closed, error.Message);
             Assert.False(Directory.Exists(options.RootDirectory));
@@ -85,10 +88,15 @@ public sealed class RefusalTests
         var durable = ClusterControl.ServerOptions(5433, durable: true);
         var fast = ClusterControl.ServerOptions(5433, durable: false);
 
-        Assert.Equal("-c listen_addresses=127.0.0.1 -p 5433 -c unix_socket_directories='' "
-            + "-c max_connections=200", durable);
-        Assert.Equal(durable + " -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
-            fast);
+        Assert.Equal(
+            "-c listen_addresses=127.0.0.1 -p 5433 -c unix_socket_directories='' "
+                + "-c max_connections=200",
+            durable
+        );
+        Assert.Equal(
+            durable + " -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+            fast
+        );
         Assert.Throws<ArgumentOutOfRangeException>(() => ClusterControl.ServerOptions(0, true));
         Assert.Throws<ArgumentOutOfRangeException>(() => ClusterControl.ServerOptions(65536, true));
     }

@@ -13,8 +13,10 @@ public sealed class ReuseTests : IDisposable
     {
         // The first owner never stops its cluster, as if it had been killed with SIGKILL.
         await using var abandoned = await LocalPostgresCluster.StartAsync(Options(root, false));
-        await ExecuteAsync(abandoned.ConnectionString,
-            "CREATE TABLE seen (id int); INSERT INTO seen VALUES (7)");
+        await ExecuteAsync(
+            abandoned.ConnectionString,
+            "CREATE TABLE seen (id int); INSERT INTO seen VALUES (7)"
+        );
 
         await using var adopter = await LocalPostgresCluster.StartAsync(Options(root, false));
         var seen = await ScalarAsync<int>(adopter.ConnectionString, "SELECT id FROM seen");

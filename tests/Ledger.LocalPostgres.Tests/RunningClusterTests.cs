@@ -15,10 +15,14 @@ public sealed class RunningClusterTests(RunningClusterFixture fixture)
         var application = new NpgsqlConnectionStringBuilder(Cluster.ConnectionString);
         var admin = new NpgsqlConnectionStringBuilder(Cluster.AdminConnectionString);
 
-        Assert.Equal(("127.0.0.1", Cluster.Port, "ledger_fixture", "ledger"),
-            (application.Host, application.Port, application.Database, application.Username));
-        Assert.Equal(("127.0.0.1", Cluster.Port, "postgres"),
-            (admin.Host, admin.Port, admin.Database));
+        Assert.Equal(
+            ("127.0.0.1", Cluster.Port, "ledger_fixture", "ledger"),
+            (application.Host, application.Port, application.Database, application.Username)
+        );
+        Assert.Equal(
+            ("127.0.0.1", Cluster.Port, "postgres"),
+            (admin.Host, admin.Port, admin.Database)
+        );
         Assert.Equal(Path.Combine(fixture.RootDirectory, "data"), Cluster.DataDirectory);
     }
 
@@ -26,9 +30,13 @@ public sealed class RunningClusterTests(RunningClusterFixture fixture)
     public async Task Server_listens_on_loopback_only_and_has_no_unix_socket()
     {
         var listen = await ScalarAsync<string>(
-            Cluster.AdminConnectionString, "SHOW listen_addresses");
+            Cluster.AdminConnectionString,
+            "SHOW listen_addresses"
+        );
         var sockets = await ScalarAsync<string>(
-            Cluster.AdminConnectionString, "SHOW unix_socket_directories");
+            Cluster.AdminConnectionString,
+            "SHOW unix_socket_directories"
+        );
 
         Assert.Equal("127.0.0.1", listen);
         Assert.Equal("", sockets);
@@ -37,7 +45,8 @@ public sealed class RunningClusterTests(RunningClusterFixture fixture)
     [Fact]
     public async Task Non_durable_cluster_turns_off_fsync_synchronous_commit_and_full_page_writes()
     {
-        const string sql = "SELECT string_agg(setting, ',' ORDER BY name) FROM pg_settings "
+        const string sql =
+            "SELECT string_agg(setting, ',' ORDER BY name) FROM pg_settings "
             + "WHERE name IN ('fsync', 'full_page_writes', 'synchronous_commit')";
 
         var settings = await ScalarAsync<string>(Cluster.AdminConnectionString, sql);
@@ -62,8 +71,9 @@ public sealed class RunningClusterTests(RunningClusterFixture fixture)
             Password = "wrong",
         };
 
-        var refusal = await Assert.ThrowsAsync<PostgresException>(
-            () => ScalarAsync<int>(wrong.ConnectionString, "SELECT 1"));
+        var refusal = await Assert.ThrowsAsync<PostgresException>(() =>
+            ScalarAsync<int>(wrong.ConnectionString, "SELECT 1")
+        );
 
         Assert.Equal(PostgresErrorCodes.InvalidPassword, refusal.SqlState);
     }

@@ -10,7 +10,12 @@ internal static class TestSupport
 
     /// <summary>Durable=false keeps initdb and writes fast; durability is not under test.</summary>
     public static LocalPostgresOptions Options(string rootDirectory, bool throwaway) =>
-        new() { RootDirectory = rootDirectory, Throwaway = throwaway, Durable = false };
+        new()
+        {
+            RootDirectory = rootDirectory,
+            Throwaway = throwaway,
+            Durable = false,
+        };
 
     public static async Task<T> ScalarAsync<T>(string connectionString, string sql)
     {

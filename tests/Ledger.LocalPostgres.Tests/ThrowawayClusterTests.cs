@@ -12,13 +12,16 @@ public sealed class ThrowawayClusterTests
         var cluster = await LocalPostgresCluster.StartAsync(Options(root, throwaway: true));
 
         var database = await ScalarAsync<string>(
-            cluster.ConnectionString, "SELECT current_database()");
+            cluster.ConnectionString,
+            "SELECT current_database()"
+        );
         Assert.Equal("ledger", database);
         await cluster.StopAsync();
 
         Assert.False(Directory.Exists(root));
-        await Assert.ThrowsAnyAsync<NpgsqlException>(
-            () => ScalarAsync<int>(cluster.ConnectionString, "SELECT 1"));
+        await Assert.ThrowsAnyAsync<NpgsqlException>(() =>
+            ScalarAsync<int>(cluster.ConnectionString, "SELECT 1")
+        );
     }
 
     [Fact]

@@ -28,15 +28,20 @@ public sealed class FaultScheduleTests
     [InlineData(7)]
     [InlineData(20261121)]
     public void Short_mode_has_three_api_kills_one_restart_and_one_stall_within_the_workload(
-        int seed)
+        int seed
+    )
     {
         IReadOnlyList<ScheduledFault> faults = Schedule(TortureMode.Short, seed, ShortSeconds);
 
         Assert.Equal(FaultSchedule.ShortApiKills, faults.Count(f => f.Kind == FaultKind.ApiKill));
-        Assert.Equal(FaultSchedule.ShortPostgresRestarts,
-            faults.Count(f => f.Kind == FaultKind.PostgresRestart));
-        Assert.Equal(FaultSchedule.ShortPostgresStalls,
-            faults.Count(f => f.Kind == FaultKind.PostgresStall));
+        Assert.Equal(
+            FaultSchedule.ShortPostgresRestarts,
+            faults.Count(f => f.Kind == FaultKind.PostgresRestart)
+        );
+        Assert.Equal(
+            FaultSchedule.ShortPostgresStalls,
+            faults.Count(f => f.Kind == FaultKind.PostgresStall)
+        );
         Assert.All(faults, f => Assert.InRange(f.At.TotalSeconds, 0, ShortSeconds));
     }
 
@@ -47,11 +52,15 @@ public sealed class FaultScheduleTests
     {
         IReadOnlyList<ScheduledFault> faults = Schedule(mode, 42, 1_800);
 
-        Assert.All(faults.Where(f => f.Kind == FaultKind.PostgresStall),
-            f => Assert.True(f.Hold.TotalSeconds > CommandTimeoutSeconds, $"{f}"));
+        Assert.All(
+            faults.Where(f => f.Kind == FaultKind.PostgresStall),
+            f => Assert.True(f.Hold.TotalSeconds > CommandTimeoutSeconds, $"{f}")
+        );
     }
 
-    private static IReadOnlyList<ScheduledFault> Schedule(TortureMode mode, int seed,
-        int seconds) =>
-        FaultSchedule.Create(TortureOptions.For(mode, seed, seconds));
+    private static IReadOnlyList<ScheduledFault> Schedule(
+        TortureMode mode,
+        int seed,
+        int seconds
+    ) => FaultSchedule.Create(TortureOptions.For(mode, seed, seconds));
 }

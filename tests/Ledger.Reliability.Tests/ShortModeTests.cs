@@ -21,21 +21,32 @@ public sealed class ShortModeTests(ITestOutputHelper output)
     [Fact]
     public async Task Short_mode_with_kills_restarts_stalls_and_drops_has_no_discrepancy()
     {
-        int seed = int.TryParse(Environment.GetEnvironmentVariable(SeedVariable),
-            NumberStyles.Integer, CultureInfo.InvariantCulture, out int configured)
+        int seed = int.TryParse(
+            Environment.GetEnvironmentVariable(SeedVariable),
+            NumberStyles.Integer,
+            CultureInfo.InvariantCulture,
+            out int configured
+        )
             ? configured
             : SeedDefault;
         using var log = new OutputWriter(output);
 
         TortureResult result = await TortureRun.RunAsync(
-            TortureOptions.For(TortureMode.Short, seed) with { Log = log });
+            TortureOptions.For(TortureMode.Short, seed) with
+            {
+                Log = log,
+            }
+        );
 
         Figures figures = result.Figures;
-        Assert.True(figures.Faults(FaultKind.ApiKill) >= FaultSchedule.ShortApiKills,
-            result.Report);
+        Assert.True(
+            figures.Faults(FaultKind.ApiKill) >= FaultSchedule.ShortApiKills,
+            result.Report
+        );
         Assert.True(
             figures.Faults(FaultKind.PostgresRestart) >= FaultSchedule.ShortPostgresRestarts,
-            result.Report);
+            result.Report
+        );
         Assert.True(result.Figures.Acknowledged > 0, result.Report);
         Assert.True(result.Passed, result.Report);
     }

@@ -15,6 +15,7 @@ internal static class TestClusterDirectories
     private const string DirectoryPrefix = "ledger-test-";
     private const string OwnerFileSuffix = ".owner";
     private const int OwnerFilesSweptMax = 100;
+
     // Field 22 of /proc/PID/stat, counted from the state (field 3) at index 0.
     private const int StartTimeFieldIndex = 22 - 3;
 
@@ -57,8 +58,8 @@ internal static class TestClusterDirectories
             {
                 SweepIfOwnerIsDead(ownerFile);
             }
-            catch (Exception exception) when (exception is IOException
-                or UnauthorizedAccessException)
+            catch (Exception exception)
+                when (exception is IOException or UnauthorizedAccessException)
             {
                 // Another process may be sweeping the same file, or it belongs to another user.
             }
@@ -70,7 +71,11 @@ internal static class TestClusterDirectories
         var owner = File.ReadAllText(ownerFile).Trim();
         var pidText = owner.Split(' ')[0];
         var isPid = int.TryParse(
-            pidText, NumberStyles.None, CultureInfo.InvariantCulture, out var pid);
+            pidText,
+            NumberStyles.None,
+            CultureInfo.InvariantCulture,
+            out var pid
+        );
         if (isPid && pid > 0 && OwnerText(pid) == owner)
         {
             return;

@@ -15,8 +15,10 @@ public static class TestPostgres
 
     // Lazy with ExecutionAndPublication: test classes run in parallel, and only the first of
     // them may start the cluster. A failed start stays failed, so every test reports it quickly.
-    private static readonly Lazy<Task<string>> Server =
-        new(StartServerAsync, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<Task<string>> Server = new(
+        StartServerAsync,
+        LazyThreadSafetyMode.ExecutionAndPublication
+    );
 
     public static Task<string> ServerConnectionStringAsync() => Server.Value;
 
@@ -26,7 +28,8 @@ public static class TestPostgres
     /// On a LEDGER_TEST_CONNECTION server they stay, to be dropped by whoever owns it.
     /// </summary>
     public static async Task<string> CreateDatabaseAsync(
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default
+    )
     {
         var server = await ServerConnectionStringAsync();
         var databaseName = DatabaseNamePrefix + Guid.NewGuid().ToString("N");

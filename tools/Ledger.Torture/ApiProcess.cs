@@ -30,8 +30,12 @@ public sealed class ApiProcess : IAsyncDisposable
     private readonly Lock _logGate = new();
     private Process? _process;
 
-    public ApiProcess(string dllPath, string connectionString, string bitGoPublicKeyPem,
-        string workDirectory)
+    public ApiProcess(
+        string dllPath,
+        string connectionString,
+        string bitGoPublicKeyPem,
+        string workDirectory
+    )
     {
         _dllPath = dllPath;
         _connectionString = connectionString;
@@ -59,7 +63,8 @@ public sealed class ApiProcess : IAsyncDisposable
             throw new InvalidOperationException("the API is already running");
         }
         _process?.Dispose();
-        _process = Process.Start(StartInfo(_dllPath))
+        _process =
+            Process.Start(StartInfo(_dllPath))
             ?? throw new InvalidOperationException("dotnet did not start");
         Starts++;
         _process.OutputDataReceived += (_, line) => AppendLog(line.Data);
@@ -72,12 +77,14 @@ public sealed class ApiProcess : IAsyncDisposable
             if (_process.HasExited)
             {
                 throw new InvalidOperationException(
-                    $"the API exited with code {_process.ExitCode} during startup:\n{LogTail()}");
+                    $"the API exited with code {_process.ExitCode} during startup:\n{LogTail()}"
+                );
             }
             if (elapsed.Elapsed > TimeSpan.FromSeconds(StartSecondsMax))
             {
                 throw new TimeoutException(
-                    $"the API was not ready within {StartSecondsMax} s:\n{LogTail()}");
+                    $"the API was not ready within {StartSecondsMax} s:\n{LogTail()}"
+                );
             }
             await Task.Delay(ReadyPollMilliseconds, cancellationToken);
         }
@@ -103,19 +110,25 @@ public sealed class ApiProcess : IAsyncDisposable
     }
 
     /// <summary>The readiness answer's status, or null when nothing answered in time.</summary>
-    public async Task<HttpStatusCode?> ReadyStatusAsync(CancellationToken cancellationToken,
-        int attemptSecondsMax = ReadyAttemptSecondsMax)
+    public async Task<HttpStatusCode?> ReadyStatusAsync(
+        CancellationToken cancellationToken,
+        int attemptSecondsMax = ReadyAttemptSecondsMax
+    )
     {
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         attempt.CancelAfter(TimeSpan.FromSeconds(attemptSecondsMax));
         try
         {
-            using HttpResponseMessage response =
-                await _probe.GetAsync("/health/ready", attempt.Token);
+            using HttpResponseMessage response = await _probe.GetAsync(
+                "/health/ready",
+                attempt.Token
+            );
             return response.StatusCode;
         }
-        catch (Exception e) when (e is HttpRequestException or IOException
-            || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception e)
+            when (e is HttpRequestException or IOException
+                || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            )
         {
             return null;
         }
@@ -123,15 +136,18 @@ public sealed class ApiProcess : IAsyncDisposable
 
     /// <summary>Runs an API command (audit verify) with the service's settings.</summary>
     public async Task<(int ExitCode, string Output)> RunCommandAsync(
-        IReadOnlyList<string> arguments, int timeoutSeconds, CancellationToken cancellationToken)
+        IReadOnlyList<string> arguments,
+        int timeoutSeconds,
+        CancellationToken cancellationToken
+    )
     {
         ProcessStartInfo start = StartInfo(_dllPath);
         foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
-        using Process process = Process.Start(start)
-            ?? throw new InvalidOperationException("dotnet did not start");
+        using Process process =
+            Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
         Task<string> output = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
         Task<string> error = process.StandardError.ReadToEndAsync(CancellationToken.None);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -144,7 +160,8 @@ public sealed class ApiProcess : IAsyncDisposable
         {
             process.Kill(entireProcessTree: true);
             throw new TimeoutException(
-                $"{string.Join(' ', arguments)} took over {timeoutSeconds} s");
+                $"{string.Join(' ', arguments)} took over {timeoutSeconds} s"
+            );
         }
         return (process.ExitCode, (await output + await error).Trim());
     }

@@ -11,8 +11,13 @@ namespace Ledger.Torture;
 /// stalled it checks that readiness says so without hanging; after it returns, that the
 /// service is ready again within 5 s, with no restart.
 /// </summary>
-public sealed class FaultInjector(ApiProcess api, LocalPostgresCluster cluster, Figures figures,
-    TextWriter log, Stopwatch clock)
+public sealed class FaultInjector(
+    ApiProcess api,
+    LocalPostgresCluster cluster,
+    Figures figures,
+    TextWriter log,
+    Stopwatch clock
+)
 {
     /// <summary>The bound: service resumes within 5 s of the database's return.</summary>
     public const int ResumeSecondsMax = 5;
@@ -24,8 +29,11 @@ public sealed class FaultInjector(ApiProcess api, LocalPostgresCluster cluster, 
     private const int WriteResumeWaitSecondsMax = 30;
     private const int PollMilliseconds = 50;
 
-    public async Task RunAsync(IReadOnlyList<ScheduledFault> schedule, CancellationToken stop,
-        CancellationToken abort)
+    public async Task RunAsync(
+        IReadOnlyList<ScheduledFault> schedule,
+        CancellationToken stop,
+        CancellationToken abort
+    )
     {
         foreach (ScheduledFault fault in schedule)
         {
@@ -114,8 +122,10 @@ public sealed class FaultInjector(ApiProcess api, LocalPostgresCluster cluster, 
         Log($"ready while {outage}: {answer} in {elapsed.ElapsedMilliseconds} ms");
         if (status != HttpStatusCode.ServiceUnavailable)
         {
-            figures.Discrepancy($"/health/ready while {outage}: expected 503 within "
-                + $"{ReadyAnswerSecondsMax} s, got {answer}");
+            figures.Discrepancy(
+                $"/health/ready while {outage}: expected 503 within "
+                    + $"{ReadyAnswerSecondsMax} s, got {answer}"
+            );
         }
     }
 
@@ -128,7 +138,8 @@ public sealed class FaultInjector(ApiProcess api, LocalPostgresCluster cluster, 
             if (elapsed.Elapsed > TimeSpan.FromSeconds(ResumeWaitSecondsMax))
             {
                 throw new TimeoutException(
-                    $"the API was not ready {ResumeWaitSecondsMax} s after the {after}");
+                    $"the API was not ready {ResumeWaitSecondsMax} s after the {after}"
+                );
             }
             await Task.Delay(PollMilliseconds, abort);
         }
@@ -136,12 +147,16 @@ public sealed class FaultInjector(ApiProcess api, LocalPostgresCluster cluster, 
         figures.ResumeSeen(readyMilliseconds);
         if (readyMilliseconds > ResumeSecondsMax * 1_000)
         {
-            figures.Discrepancy($"ready {readyMilliseconds} ms after the database's return "
-                + $"({after}); "
-                + $"the bound is {ResumeSecondsMax} s");
+            figures.Discrepancy(
+                $"ready {readyMilliseconds} ms after the database's return "
+                    + $"({after}); "
+                    + $"the bound is {ResumeSecondsMax} s"
+            );
         }
-        while (figures.LastWriteSuccessTicks < returned
-            && elapsed.Elapsed < TimeSpan.FromSeconds(WriteResumeWaitSecondsMax))
+        while (
+            figures.LastWriteSuccessTicks < returned
+            && elapsed.Elapsed < TimeSpan.FromSeconds(WriteResumeWaitSecondsMax)
+        )
         {
             await Task.Delay(PollMilliseconds, abort);
         }
@@ -153,11 +168,17 @@ public sealed class FaultInjector(ApiProcess api, LocalPostgresCluster cluster, 
         }
         long writeMilliseconds = figures.LastWriteSuccessTicks - returned;
         figures.WriteResumeSeen(writeMilliseconds);
-        Log($"after the {after}: ready in {readyMilliseconds} ms, "
-            + $"first write in {writeMilliseconds} ms");
+        Log(
+            $"after the {after}: ready in {readyMilliseconds} ms, "
+                + $"first write in {writeMilliseconds} ms"
+        );
     }
 
     private void Log(string line) =>
-        log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"[{clock.Elapsed.TotalSeconds,6:F1}s] {line}"));
+        log.WriteLine(
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"[{clock.Elapsed.TotalSeconds, 6:F1}s] {line}"
+            )
+        );
 }

@@ -47,12 +47,19 @@ public static class FaultSchedule
         random.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(kinds));
         double windowSeconds = Math.Max(1, durationSeconds - LeadSeconds - TailSeconds);
         double slotSeconds = windowSeconds / kinds.Count;
-        return [.. kinds.Select((kind, i) =>
-        {
-            double jitterSeconds = random.NextDouble() * slotSeconds * SlotJitterShare;
-            TimeSpan at = TimeSpan.FromSeconds(LeadSeconds + i * slotSeconds + jitterSeconds);
-            return new ScheduledFault(at, kind, HoldFor(kind, random));
-        })];
+        return
+        [
+            .. kinds.Select(
+                (kind, i) =>
+                {
+                    double jitterSeconds = random.NextDouble() * slotSeconds * SlotJitterShare;
+                    TimeSpan at = TimeSpan.FromSeconds(
+                        LeadSeconds + i * slotSeconds + jitterSeconds
+                    );
+                    return new ScheduledFault(at, kind, HoldFor(kind, random));
+                }
+            ),
+        ];
     }
 
     private static List<ScheduledFault> LongSchedule(Random random, int durationSeconds)
@@ -62,7 +69,8 @@ public static class FaultSchedule
         while (at < durationSeconds - TailSeconds && faults.Count < FaultsMax)
         {
             double roll = random.NextDouble();
-            FaultKind kind = roll < 0.4 ? FaultKind.ApiKill
+            FaultKind kind =
+                roll < 0.4 ? FaultKind.ApiKill
                 : roll < 0.7 ? FaultKind.PostgresRestart
                 : FaultKind.PostgresStall;
             TimeSpan hold = HoldFor(kind, random);
@@ -72,12 +80,15 @@ public static class FaultSchedule
         return faults;
     }
 
-    private static TimeSpan HoldFor(FaultKind kind, Random random) => kind switch
-    {
-        FaultKind.PostgresStall => TimeSpan.FromSeconds(StallSecondsMin
-            + random.NextDouble() * (StallSecondsMax - StallSecondsMin)),
-        FaultKind.PostgresRestart => TimeSpan.FromSeconds(DownSecondsMin
-            + random.NextDouble() * (DownSecondsMax - DownSecondsMin)),
-        _ => TimeSpan.Zero,
-    };
+    private static TimeSpan HoldFor(FaultKind kind, Random random) =>
+        kind switch
+        {
+            FaultKind.PostgresStall => TimeSpan.FromSeconds(
+                StallSecondsMin + random.NextDouble() * (StallSecondsMax - StallSecondsMin)
+            ),
+            FaultKind.PostgresRestart => TimeSpan.FromSeconds(
+                DownSecondsMin + random.NextDouble() * (DownSecondsMax - DownSecondsMin)
+            ),
+            _ => TimeSpan.Zero,
+        };
 }

@@ -116,7 +116,7 @@ public sealed class Figures
     {
         var text = new StringBuilder();
         void Line(string name, object value) =>
-            text.AppendLine(CultureInfo.InvariantCulture, $"  {name,-34} {value}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {name, -34} {value}");
         text.AppendLine("torture figures");
         Line("seed", options.Seed);
         Line("mode", options.Mode.ToString().ToLowerInvariant());

@@ -19,14 +19,18 @@ public sealed record HarnessAnswer(int Status, string Body)
 {
     public string? Error => Member("error");
 
-    public bool Retriable => TryParse(out JsonElement root)
+    public bool Retriable =>
+        TryParse(out JsonElement root)
         && root.TryGetProperty("retriable", out JsonElement value)
         && value.ValueKind == JsonValueKind.True;
 
     public string? Member(string name) =>
-        TryParse(out JsonElement root) && root.ValueKind == JsonValueKind.Object
+        TryParse(out JsonElement root)
+        && root.ValueKind == JsonValueKind.Object
         && root.TryGetProperty(name, out JsonElement value)
-            ? value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText()
+            ? value.ValueKind == JsonValueKind.String
+                ? value.GetString()
+                : value.GetRawText()
             : null;
 
     public override string ToString() => $"{Status} {Body}";
@@ -100,8 +104,12 @@ public sealed class LedgerClient : IDisposable
     /// Sends until a definitive answer, for at most <see cref="RequestSecondsMax"/>; then
     /// <see cref="NoAnswerException"/>. <paramref name="abort"/> is the run's hard limit.
     /// </summary>
-    public async Task<HarnessAnswer> SendUntilAnsweredAsync(HarnessRequest request, Random chaos,
-        double dropProbability, CancellationToken abort)
+    public async Task<HarnessAnswer> SendUntilAnsweredAsync(
+        HarnessRequest request,
+        Random chaos,
+        double dropProbability,
+        CancellationToken abort
+    )
     {
         var elapsed = Stopwatch.StartNew();
         for (int attempt = 0; ; attempt++)
@@ -113,13 +121,16 @@ public sealed class LedgerClient : IDisposable
             if (attempt > 0)
             {
                 _figures.Retry();
-                int backoff = Math.Min(BackoffMillisecondsMax,
-                    BackoffMillisecondsMin << Math.Min(attempt, BackoffDoublingsMax));
+                int backoff = Math.Min(
+                    BackoffMillisecondsMax,
+                    BackoffMillisecondsMin << Math.Min(attempt, BackoffDoublingsMax)
+                );
                 await Task.Delay(backoff / 2 + chaos.Next(backoff / 2 + 1), abort);
             }
-            int? dropAfter = chaos.NextDouble() < dropProbability
-                ? chaos.Next(1, DropAfterMillisecondsMax + 1)
-                : null;
+            int? dropAfter =
+                chaos.NextDouble() < dropProbability
+                    ? chaos.Next(1, DropAfterMillisecondsMax + 1)
+                    : null;
             HarnessAnswer? answer = await SendOnceAsync(request, dropAfter, abort);
             if (answer is not null)
             {
@@ -129,8 +140,11 @@ public sealed class LedgerClient : IDisposable
     }
 
     /// <summary>One attempt; null when it gave no definitive answer.</summary>
-    public async Task<HarnessAnswer?> SendOnceAsync(HarnessRequest request,
-        int? dropAfterMilliseconds, CancellationToken abort)
+    public async Task<HarnessAnswer?> SendOnceAsync(
+        HarnessRequest request,
+        int? dropAfterMilliseconds,
+        CancellationToken abort
+    )
     {
         byte[] body = request.Body is null ? [] : Encoding.UTF8.GetBytes(request.Body);
         using var message = new HttpRequestMessage(request.Method, request.Path);
@@ -184,12 +198,15 @@ public sealed class LedgerClient : IDisposable
                 if (!answer.Retriable)
                 {
                     _figures.Discrepancy(
-                        $"503 without \"retriable\": true to {request}: {answer.Body}");
+                        $"503 without \"retriable\": true to {request}: {answer.Body}"
+                    );
                 }
                 if (milliseconds > UnavailableSecondsMax * 1_000)
                 {
-                    _figures.Discrepancy($"503 after {milliseconds} ms "
-                        + $"(max {UnavailableSecondsMax} s) to {request}");
+                    _figures.Discrepancy(
+                        $"503 after {milliseconds} ms "
+                            + $"(max {UnavailableSecondsMax} s) to {request}"
+                    );
                 }
                 return null;
             case (int)HttpStatusCode.Conflict when answer.Retriable:

@@ -8,7 +8,8 @@ public sealed record HarnessConnection(
     Guid ClientId,
     Guid ConnectionId,
     string PartnersConnectionId,
-    string PartnerClientId);
+    string PartnerClientId
+);
 
 public enum HoldKind
 {
@@ -28,8 +29,14 @@ public enum HoldState
 /// What the harness expects of one hold. Each hold belongs to one worker, and each balance
 /// to one worker, so the worker can predict every answer exactly.
 /// </summary>
-public sealed class HoldModel(Guid id, HoldKind kind, HarnessConnection connection, string currency,
-    BigInteger quantity, string openBody)
+public sealed class HoldModel(
+    Guid id,
+    HoldKind kind,
+    HarnessConnection connection,
+    string currency,
+    BigInteger quantity,
+    string openBody
+)
 {
     public Guid Id { get; } = id;
 
@@ -62,14 +69,20 @@ public sealed class HoldModel(Guid id, HoldKind kind, HarnessConnection connecti
         $"/bitgo/v1/{Noun}/{Id}/{(clear ? "clear" : "release")}";
 
     /// <summary>The event types its stream must hold, in order.</summary>
-    public IReadOnlyList<string> ExpectedEventTypes => (Kind, State) switch
-    {
-        (_, HoldState.Rejected) => [Noun + "_requested", Noun + "_rejected"],
-        (_, HoldState.Reserved) => [Noun + "_requested", Noun + "_reserved"],
-        (_, HoldState.Cleared) => [Noun + "_requested", Noun + "_reserved", Noun + "_cleared"],
-        (_, HoldState.Released) => [Noun + "_requested", Noun + "_reserved", Noun + "_released"],
-        _ => throw new InvalidOperationException($"unknown state {State}"),
-    };
+    public IReadOnlyList<string> ExpectedEventTypes =>
+        (Kind, State) switch
+        {
+            (_, HoldState.Rejected) => [Noun + "_requested", Noun + "_rejected"],
+            (_, HoldState.Reserved) => [Noun + "_requested", Noun + "_reserved"],
+            (_, HoldState.Cleared) => [Noun + "_requested", Noun + "_reserved", Noun + "_cleared"],
+            (_, HoldState.Released) =>
+            [
+                Noun + "_requested",
+                Noun + "_reserved",
+                Noun + "_released",
+            ],
+            _ => throw new InvalidOperationException($"unknown state {State}"),
+        };
 }
 
 /// <summary>The three parts of one balance, as the harness expects them.</summary>

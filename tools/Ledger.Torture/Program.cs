@@ -3,7 +3,8 @@ using Ledger.Torture;
 
 // dotnet run --project tools/Ledger.Torture -- --seed 42 --duration-seconds 1800 --mode long
 // Exit code 0 when the run found no discrepancy, 1 when it did, 2 on bad arguments.
-const string Usage = "usage: Ledger.Torture [--seed N] [--duration-seconds S] [--mode short|long] "
+const string Usage =
+    "usage: Ledger.Torture [--seed N] [--duration-seconds S] [--mode short|long] "
     + "[--workers N] [--connections N] [--api-dll PATH] [--non-durable]";
 
 int seed = Environment.TickCount & int.MaxValue;
@@ -23,8 +24,12 @@ for (int i = 0; i < args.Length; i++)
     string? value = i + 1 < args.Length ? args[i + 1] : null;
     bool ok = args[i] switch
     {
-        "--seed" =>
-            int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out seed),
+        "--seed" => int.TryParse(
+            value,
+            NumberStyles.Integer,
+            CultureInfo.InvariantCulture,
+            out seed
+        ),
         "--duration-seconds" => TryInt(value, out duration),
         "--mode" => Enum.TryParse(value, ignoreCase: true, out mode),
         "--workers" => TryInt(value, out workers),

@@ -52,9 +52,13 @@ public sealed record TortureOptions
         {
             Seed = seed,
             Mode = mode,
-            DurationSeconds = durationSeconds ?? (mode == TortureMode.Short
-                ? ShortDurationSecondsDefault
-                : LongDurationSecondsDefault),
+            DurationSeconds =
+                durationSeconds
+                ?? (
+                    mode == TortureMode.Short
+                        ? ShortDurationSecondsDefault
+                        : LongDurationSecondsDefault
+                ),
         };
 
     public void Validate()
@@ -70,13 +74,17 @@ public sealed record TortureOptions
     /// <summary>The API dll: the option, or the path baked in at build time (csproj).</summary>
     public string ResolveApiDll()
     {
-        string? path = ApiDllPath ?? typeof(TortureOptions).Assembly
-            .GetCustomAttributes<AssemblyMetadataAttribute>()
-            .FirstOrDefault(a => a.Key == "LedgerApiDll")?.Value;
+        string? path =
+            ApiDllPath
+            ?? typeof(TortureOptions)
+                .Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+                .FirstOrDefault(a => a.Key == "LedgerApiDll")
+                ?.Value;
         if (path is null || !File.Exists(path))
         {
             throw new FileNotFoundException(
-                $"Ledger.Api.dll not found at '{path}': build src/Ledger.Api or pass --api-dll.");
+                $"Ledger.Api.dll not found at '{path}': build src/Ledger.Api or pass --api-dll."
+            );
         }
         return path;
     }

@@ -33,12 +33,15 @@ public static class TortureRun
         TextWriter log = options.Log;
         string mode = options.Mode.ToString().ToLowerInvariant();
         string canary = options.Durable ? "" : ", PostgreSQL NOT durable (canary)";
-        log.WriteLine($"torture: seed {options.Seed}, mode {mode}, "
-            + $"workload {options.DurationSeconds} s{canary}");
+        log.WriteLine(
+            $"torture: seed {options.Seed}, mode {mode}, "
+                + $"workload {options.DurationSeconds} s{canary}"
+        );
         var figures = new Figures();
         var clock = Stopwatch.StartNew();
         using var abort = new CancellationTokenSource(
-            TimeSpan.FromSeconds(2 * options.DurationSeconds + OverrunSecondsMin));
+            TimeSpan.FromSeconds(2 * options.DurationSeconds + OverrunSecondsMin)
+        );
         string root = Path.Combine(Path.GetTempPath(), $"ledger-torture-{Guid.NewGuid():N}");
         Directory.CreateDirectory(root);
         LocalPostgresCluster? cluster = null;
@@ -47,20 +50,29 @@ public static class TortureRun
         {
             // Durable: a run that turned fsync off would lose acknowledged commits on the
             // immediate stop, which is the very thing under test (--non-durable shows it).
-            cluster = await LocalPostgresCluster.StartAsync(new LocalPostgresOptions
-            {
-                RootDirectory = Path.Combine(root, "postgres"),
-                Throwaway = true,
-                Durable = options.Durable,
-            }, abort.Token);
+            cluster = await LocalPostgresCluster.StartAsync(
+                new LocalPostgresOptions
+                {
+                    RootDirectory = Path.Combine(root, "postgres"),
+                    Throwaway = true,
+                    Durable = options.Durable,
+                },
+                abort.Token
+            );
             string apiDirectory = Directory.CreateDirectory(Path.Combine(root, "api")).FullName;
             using RSA key = RSA.Create(RsaKeyBits);
             using var minter = new BitGoTokenMinter(key, TimeProvider.System);
-            api = new ApiProcess(options.ResolveApiDll(), cluster.ConnectionString,
-                key.ExportSubjectPublicKeyInfoPem(), apiDirectory);
+            api = new ApiProcess(
+                options.ResolveApiDll(),
+                cluster.ConnectionString,
+                key.ExportSubjectPublicKeyInfoPem(),
+                apiDirectory
+            );
             await api.StartAsync(abort.Token);
-            log.WriteLine($"torture: API on {api.BaseAddress}, PostgreSQL on port {cluster.Port}, "
-                + $"files in {root}");
+            log.WriteLine(
+                $"torture: API on {api.BaseAddress}, PostgreSQL on port {cluster.Port}, "
+                    + $"files in {root}"
+            );
             using var client = new LedgerClient(api.BaseAddress, minter, figures);
             await RunWorkloadAsync(options, api, cluster, client, figures, clock, abort.Token);
         }
@@ -97,33 +109,64 @@ public static class TortureRun
         return new TortureResult(figures, report);
     }
 
-    private static async Task RunWorkloadAsync(TortureOptions options, ApiProcess api,
-        LocalPostgresCluster cluster, LedgerClient client, Figures figures, Stopwatch clock,
-        CancellationToken abort)
+    private static async Task RunWorkloadAsync(
+        TortureOptions options,
+        ApiProcess api,
+        LocalPostgresCluster cluster,
+        LedgerClient client,
+        Figures figures,
+        Stopwatch clock,
+        CancellationToken abort
+    )
     {
         var seeded = new Random(options.Seed);
         var setup = new List<Acknowledgement>();
         var connections = new List<HarnessConnection>();
         for (int i = 0; i < options.Connections; i++)
         {
-            connections.Add(await ActivateAsync(client, Worker.NewId(seeded), Worker.NewId(seeded),
-                Worker.NewId(seeded), setup, abort));
+            connections.Add(
+                await ActivateAsync(
+                    client,
+                    Worker.NewId(seeded),
+                    Worker.NewId(seeded),
+                    Worker.NewId(seeded),
+                    setup,
+                    abort
+                )
+            );
         }
         IReadOnlyList<ScheduledFault> schedule = FaultSchedule.Create(options);
-        options.Log.WriteLine($"torture: {connections.Count} connections active; faults scheduled: "
-            + string.Join(", ", schedule.Select(f => $"{f.Kind}@{f.At.TotalSeconds:F0}s")));
+        options.Log.WriteLine(
+            $"torture: {connections.Count} connections active; faults scheduled: "
+                + string.Join(", ", schedule.Select(f => $"{f.Kind}@{f.At.TotalSeconds:F0}s"))
+        );
         var shared = new SharedBalances([.. connections.Take(TortureOptions.SharedConnections)]);
         List<HarnessConnection> owned = [.. connections.Skip(TortureOptions.SharedConnections)];
-        List<Worker> workers = [.. Enumerable.Range(0, options.Workers).Select(w =>
-            new Worker(w, options.Seed, client, figures,
-                [.. owned.Where((_, i) => i % options.Workers == w)], shared))];
+        List<Worker> workers =
+        [
+            .. Enumerable
+                .Range(0, options.Workers)
+                .Select(w => new Worker(
+                    w,
+                    options.Seed,
+                    client,
+                    figures,
+                    [.. owned.Where((_, i) => i % options.Workers == w)],
+                    shared
+                )),
+        ];
         TimeSpan start = clock.Elapsed;
         using var stop = new CancellationTokenSource();
         var injector = new FaultInjector(api, cluster, figures, options.Log, clock);
-        Task faults = injector.RunAsync([.. schedule.Select(f => f with { At = f.At + start })],
-            options.Mode == TortureMode.Long ? stop.Token : CancellationToken.None, abort);
+        Task faults = injector.RunAsync(
+            [.. schedule.Select(f => f with { At = f.At + start })],
+            options.Mode == TortureMode.Long ? stop.Token : CancellationToken.None,
+            abort
+        );
         List<Task> running =
-            [.. workers.Select(w => Task.Run(() => w.RunAsync(stop.Token, abort), abort))];
+        [
+            .. workers.Select(w => Task.Run(() => w.RunAsync(stop.Token, abort), abort)),
+        ];
         await Task.Delay(TimeSpan.FromSeconds(options.DurationSeconds), abort);
         // The short mode's faults are its promise (at least 3 kills and 1 restart): the workload
         // runs on until the last has been injected.
@@ -134,39 +177,67 @@ public static class TortureRun
         await faults;
         stop.Cancel();
         options.Log.WriteLine(
-            $"torture: workload over at {clock.Elapsed.TotalSeconds:F0} s; draining");
+            $"torture: workload over at {clock.Elapsed.TotalSeconds:F0} s; draining"
+        );
         await Task.WhenAll(running);
-        await new Verifier(api, client, ConnectionStringOf(cluster), figures, options.Log)
-            .VerifyAsync(workers, shared, setup, connections, abort);
+        await new Verifier(
+            api,
+            client,
+            ConnectionStringOf(cluster),
+            figures,
+            options.Log
+        ).VerifyAsync(workers, shared, setup, connections, abort);
     }
 
-    private static async Task<HarnessConnection> ActivateAsync(LedgerClient client, Guid clientId,
-        Guid connectionId, Guid partnerId, List<Acknowledgement> setup, CancellationToken abort)
+    private static async Task<HarnessConnection> ActivateAsync(
+        LedgerClient client,
+        Guid clientId,
+        Guid connectionId,
+        Guid partnerId,
+        List<Acknowledgement> setup,
+        CancellationToken abort
+    )
     {
-        var request = new HarnessRequest(HttpMethod.Post, "/bitgo/v1/connections", new JsonObject
-        {
-            ["clientId"] = clientId.ToString(),
-            ["clientWalletId"] = "wallet-" + connectionId.ToString("N")[..8],
-            ["connectionId"] = connectionId.ToString(),
-            ["connectionToken"] = "token-" + connectionId.ToString("N"),
-            ["partnerId"] = partnerId.ToString(),
-        }.ToJsonString());
-        HarnessAnswer answer =
-            await client.SendUntilAnsweredAsync(request, new Random(0), 0, abort);
-        if (answer.Status != 200
+        var request = new HarnessRequest(
+            HttpMethod.Post,
+            "/bitgo/v1/connections",
+            new JsonObject
+            {
+                ["clientId"] = clientId.ToString(),
+                ["clientWalletId"] = "wallet-" + connectionId.ToString("N")[..8],
+                ["connectionId"] = connectionId.ToString(),
+                ["connectionToken"] = "token-" + connectionId.ToString("N"),
+                ["partnerId"] = partnerId.ToString(),
+            }.ToJsonString()
+        );
+        HarnessAnswer answer = await client.SendUntilAnsweredAsync(
+            request,
+            new Random(0),
+            0,
+            abort
+        );
+        if (
+            answer.Status != 200
             || answer.Member("partnersConnectionId") is not { } partnersConnectionId
-            || answer.Member("partnersClientId") is not { } partnersClientId)
+            || answer.Member("partnersClientId") is not { } partnersClientId
+        )
         {
             throw new InvalidOperationException($"activation of {connectionId} failed: {answer}");
         }
         setup.Add(new Acknowledgement(request, answer));
-        return new HarnessConnection(clientId, connectionId, partnersConnectionId,
-            partnersClientId);
+        return new HarnessConnection(
+            clientId,
+            connectionId,
+            partnersConnectionId,
+            partnersClientId
+        );
     }
 
     private static string ConnectionStringOf(LocalPostgresCluster cluster) =>
-        new Npgsql.NpgsqlConnectionStringBuilder(cluster.ConnectionString) { Pooling = false }
-            .ConnectionString;
+        new Npgsql.NpgsqlConnectionStringBuilder(cluster.ConnectionString)
+        {
+            Pooling = false,
+        }.ConnectionString;
 
     private static void TryDelete(string root)
     {

@@ -10,8 +10,13 @@ namespace Ledger.Torture;
 /// a fold of the events in SQL); no balance was ever negative; each acknowledged answer replays
 /// the same; and the API's own audit verify passes.
 /// </summary>
-public sealed class Verifier(ApiProcess api, LedgerClient client, string connectionString,
-    Figures figures, TextWriter log)
+public sealed class Verifier(
+    ApiProcess api,
+    LedgerClient client,
+    string connectionString,
+    Figures figures,
+    TextWriter log
+)
 {
     public const int ReplayParallelism = 8;
     public const int AuditSecondsMax = 600;
@@ -68,12 +73,17 @@ public sealed class Verifier(ApiProcess api, LedgerClient client, string connect
         FROM running r WHERE from_end = 1
         """;
 
-    public async Task VerifyAsync(IReadOnlyList<Worker> workers, SharedBalances shared,
-        IReadOnlyList<Acknowledgement> setup, IReadOnlyList<HarnessConnection> connections,
-        CancellationToken abort)
+    public async Task VerifyAsync(
+        IReadOnlyList<Worker> workers,
+        SharedBalances shared,
+        IReadOnlyList<Acknowledgement> setup,
+        IReadOnlyList<HarnessConnection> connections,
+        CancellationToken abort
+    )
     {
         List<HoldModel> holds = [.. workers.SelectMany(w => w.Holds)];
-        Dictionary<BalanceKey, BalanceModel> model = workers.SelectMany(w => w.Balances)
+        Dictionary<BalanceKey, BalanceModel> model = workers
+            .SelectMany(w => w.Balances)
             .Concat(shared.Balances)
             .ToDictionary(pair => pair.Key, pair => pair.Value);
         List<Guid> neverCreated = [.. workers.SelectMany(w => w.NeverCreated)];
@@ -84,7 +94,10 @@ public sealed class Verifier(ApiProcess api, LedgerClient client, string connect
         await CheckBalancesAsync(database, model, abort);
         // After the log checks: replaying a request whose commit was lost would append it anew.
         List<Acknowledgement> acknowledged =
-            [.. setup, .. workers.SelectMany(w => w.Acknowledgements)];
+        [
+            .. setup,
+            .. workers.SelectMany(w => w.Acknowledgements),
+        ];
         log.WriteLine($"verify: replaying {acknowledged.Count} acknowledged requests");
         var replay = System.Diagnostics.Stopwatch.StartNew();
         await ReplayAsync(acknowledged, abort);
@@ -93,8 +106,10 @@ public sealed class Verifier(ApiProcess api, LedgerClient client, string connect
         await AuditVerifyAsync(abort);
     }
 
-    private async Task ReplayAsync(IReadOnlyList<Acknowledgement> acknowledged,
-        CancellationToken abort)
+    private async Task ReplayAsync(
+        IReadOnlyList<Acknowledgement> acknowledged,
+        CancellationToken abort
+    )
     {
         var options = new ParallelOptions
         {
@@ -102,31 +117,46 @@ public sealed class Verifier(ApiProcess api, LedgerClient client, string connect
             CancellationToken = abort,
         };
         IEnumerable<int> indexes = Enumerable.Range(0, acknowledged.Count);
-        await Parallel.ForEachAsync(indexes, options, async (i, ct) =>
-        {
-            Acknowledgement first = acknowledged[i];
-            HarnessAnswer again;
-            try
+        await Parallel.ForEachAsync(
+            indexes,
+            options,
+            async (i, ct) =>
             {
-                again = await client.SendUntilAnsweredAsync(first.Request, new Random(i), 0, ct);
+                Acknowledgement first = acknowledged[i];
+                HarnessAnswer again;
+                try
+                {
+                    again = await client.SendUntilAnsweredAsync(
+                        first.Request,
+                        new Random(i),
+                        0,
+                        ct
+                    );
+                }
+                catch (NoAnswerException e)
+                {
+                    figures.Discrepancy("replay: " + e.Message);
+                    return;
+                }
+                figures.Replay();
+                if (Worker.Difference(first.Answer, again) is { } difference)
+                {
+                    figures.Discrepancy(
+                        $"replay of {first.Request}: {difference}; "
+                            + $"first {first.Answer}, now {again}"
+                    );
+                }
             }
-            catch (NoAnswerException e)
-            {
-                figures.Discrepancy("replay: " + e.Message);
-                return;
-            }
-            figures.Replay();
-            if (Worker.Difference(first.Answer, again) is { } difference)
-            {
-                figures.Discrepancy($"replay of {first.Request}: {difference}; "
-                    + $"first {first.Answer}, now {again}");
-            }
-        });
+        );
     }
 
-    private async Task CheckStreamsAsync(NpgsqlDataSource database, IReadOnlyList<HoldModel> holds,
-        IReadOnlyList<HarnessConnection> connections, IReadOnlyList<Guid> neverCreated,
-        CancellationToken abort)
+    private async Task CheckStreamsAsync(
+        NpgsqlDataSource database,
+        IReadOnlyList<HoldModel> holds,
+        IReadOnlyList<HarnessConnection> connections,
+        IReadOnlyList<Guid> neverCreated,
+        CancellationToken abort
+    )
     {
         var streams = new Dictionary<Guid, (string Type, string[] Events)>();
         await using (NpgsqlCommand command = database.CreateCommand(StreamsSql))
@@ -134,8 +164,10 @@ public sealed class Verifier(ApiProcess api, LedgerClient client, string connect
         {
             while (await reader.ReadAsync(abort))
             {
-                streams[reader.GetGuid(0)] =
-                    (reader.GetString(1), reader.GetFieldValue<string[]>(2));
+                streams[reader.GetGuid(0)] = (
+                    reader.GetString(1),
+                    reader.GetFieldValue<string[]>(2)
+                );
             }
         }
         var expected = new HashSet<Guid>();
@@ -145,41 +177,52 @@ public sealed class Verifier(ApiProcess api, LedgerClient client, string connect
             if (!streams.TryGetValue(hold.Id, out var stream))
             {
                 figures.Discrepancy(
-                    $"{hold.Noun} {hold.Id} ({hold.State}) was acknowledged but has no stream");
+                    $"{hold.Noun} {hold.Id} ({hold.State}) was acknowledged but has no stream"
+                );
                 continue;
             }
             string want = string.Join(",", hold.ExpectedEventTypes);
             string got = string.Join(",", stream.Events);
             if (stream.Type != hold.Noun || want != got)
             {
-                figures.Discrepancy($"{hold.Noun} {hold.Id}: expected {hold.Noun} [{want}], "
-                    + $"log has {stream.Type} [{got}]");
+                figures.Discrepancy(
+                    $"{hold.Noun} {hold.Id}: expected {hold.Noun} [{want}], "
+                        + $"log has {stream.Type} [{got}]"
+                );
             }
         }
         foreach (HarnessConnection connection in connections)
         {
             expected.Add(connection.ConnectionId);
-            if (!streams.TryGetValue(connection.ConnectionId, out var stream)
-                || string.Join(",", stream.Events) != "connection_activated")
+            if (
+                !streams.TryGetValue(connection.ConnectionId, out var stream)
+                || string.Join(",", stream.Events) != "connection_activated"
+            )
             {
                 figures.Discrepancy(
-                    $"connection {connection.ConnectionId}: not exactly one activation in the log");
+                    $"connection {connection.ConnectionId}: not exactly one activation in the log"
+                );
             }
         }
         foreach (Guid id in streams.Keys.Where(id => !expected.Contains(id)))
         {
             figures.Discrepancy(
-                $"stream {id} ({streams[id].Type}) matches no request that was answered");
+                $"stream {id} ({streams[id].Type}) matches no request that was answered"
+            );
         }
         foreach (Guid id in neverCreated.Where(streams.ContainsKey))
         {
             figures.Discrepancy(
-                $"stream {id} exists though its only request was a settle answered 404");
+                $"stream {id} exists though its only request was a settle answered 404"
+            );
         }
     }
 
-    private async Task CheckHoldStatusAsync(NpgsqlDataSource database,
-        IReadOnlyList<HoldModel> holds, CancellationToken abort)
+    private async Task CheckHoldStatusAsync(
+        NpgsqlDataSource database,
+        IReadOnlyList<HoldModel> holds,
+        CancellationToken abort
+    )
     {
         var status = new Dictionary<Guid, string>();
         await using (NpgsqlCommand command = database.CreateCommand(HoldStatusSql))
@@ -195,8 +238,10 @@ public sealed class Verifier(ApiProcess api, LedgerClient client, string connect
             string want = hold.State.ToString().ToLowerInvariant();
             if (!status.TryGetValue(hold.Id, out string? got) || got != want)
             {
-                figures.Discrepancy($"hold_status of {hold.Noun} {hold.Id}: expected {want}, "
-                    + $"view has {got ?? "no row"}");
+                figures.Discrepancy(
+                    $"hold_status of {hold.Noun} {hold.Id}: expected {want}, "
+                        + $"view has {got ?? "no row"}"
+                );
             }
         }
         if (status.Count != holds.Count)
@@ -205,13 +250,24 @@ public sealed class Verifier(ApiProcess api, LedgerClient client, string connect
         }
     }
 
-    private async Task CheckBalancesAsync(NpgsqlDataSource database,
-        Dictionary<BalanceKey, BalanceModel> model, CancellationToken abort)
+    private async Task CheckBalancesAsync(
+        NpgsqlDataSource database,
+        Dictionary<BalanceKey, BalanceModel> model,
+        CancellationToken abort
+    )
     {
-        Dictionary<BalanceKey, BigInteger[]> view =
-            await ReadAsync(database, BalancesSql, 3, abort);
-        Dictionary<BalanceKey, BigInteger[]> fold =
-            await ReadAsync(database, EventFoldSql, 4, abort);
+        Dictionary<BalanceKey, BigInteger[]> view = await ReadAsync(
+            database,
+            BalancesSql,
+            3,
+            abort
+        );
+        Dictionary<BalanceKey, BigInteger[]> fold = await ReadAsync(
+            database,
+            EventFoldSql,
+            4,
+            abort
+        );
         foreach (BalanceKey key in model.Keys.Union(view.Keys).Union(fold.Keys))
         {
             BalanceModel expected = model.GetValueOrDefault(key) ?? new BalanceModel();
@@ -229,22 +285,29 @@ public sealed class Verifier(ApiProcess api, LedgerClient client, string connect
             }
             if (!want.SequenceEqual(fromView) || !want.SequenceEqual(fromFold[..3]))
             {
-                figures.Discrepancy($"{name}: model {Text(want)}, view {Text(fromView)}, "
-                    + $"log {Text(fromFold[..3])}");
+                figures.Discrepancy(
+                    $"{name}: model {Text(want)}, view {Text(fromView)}, "
+                        + $"log {Text(fromFold[..3])}"
+                );
             }
             // Conservation: what came in and was cleared, less what left, is what the client has.
             if (fromFold[3] != fromView[0] + fromView[1])
             {
-                figures.Discrepancy($"{name}: cleared in - cleared out = {fromFold[3]}, "
-                    + $"but available + reserved = {fromView[0] + fromView[1]}");
+                figures.Discrepancy(
+                    $"{name}: cleared in - cleared out = {fromFold[3]}, "
+                        + $"but available + reserved = {fromView[0] + fromView[1]}"
+                );
             }
         }
     }
 
     private async Task AuditVerifyAsync(CancellationToken abort)
     {
-        (int exitCode, string output) =
-            await api.RunCommandAsync(["audit", "verify"], AuditSecondsMax, abort);
+        (int exitCode, string output) = await api.RunCommandAsync(
+            ["audit", "verify"],
+            AuditSecondsMax,
+            abort
+        );
         string tail = string.Join('\n', output.Split('\n').TakeLast(5));
         log.WriteLine($"verify: audit verify exit {exitCode}: {tail}");
         if (exitCode != 0)
@@ -254,7 +317,11 @@ public sealed class Verifier(ApiProcess api, LedgerClient client, string connect
     }
 
     private static async Task<Dictionary<BalanceKey, BigInteger[]>> ReadAsync(
-        NpgsqlDataSource database, string sql, int amounts, CancellationToken abort)
+        NpgsqlDataSource database,
+        string sql,
+        int amounts,
+        CancellationToken abort
+    )
     {
         var rows = new Dictionary<BalanceKey, BigInteger[]>();
         await using NpgsqlCommand command = database.CreateCommand(sql);

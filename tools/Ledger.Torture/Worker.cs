@@ -39,6 +39,7 @@ public sealed class Worker
     private const double ClearShare = 0.7;
     private const double FundedDeallocationShare = 0.8;
     private const long BitcoinQuantityMax = 100_000_000;
+
     // Wei amounts beyond 64 bits (about 9.2 ETH) go through every path too.
     private const long WeiQuantityBase = 1_000_000_000_000_000_000;
     private const int WeiMultiplierMax = 10_000;
@@ -62,8 +63,14 @@ public sealed class Worker
     private readonly List<Guid> _neverCreated = [];
     private long _operation;
 
-    public Worker(int index, int seed, LedgerClient client, Figures figures,
-        IReadOnlyList<HarnessConnection> connections, SharedBalances shared)
+    public Worker(
+        int index,
+        int seed,
+        LedgerClient client,
+        Figures figures,
+        IReadOnlyList<HarnessConnection> connections,
+        SharedBalances shared
+    )
     {
         _shared = shared;
         _index = index;
@@ -143,9 +150,10 @@ public sealed class Worker
         BalanceModel balance = BalanceOf(new BalanceKey(connection.ConnectionId, currency));
         // On a shared balance the amount may not depend on other workers' timing (the seed
         // replays the choices), and only the answer can say whether the funds sufficed.
-        BigInteger quantity = kind == HoldKind.Allocation || shared
-            ? RandomQuantity(currency)
-            : DeallocationQuantity(balance.Available, currency);
+        BigInteger quantity =
+            kind == HoldKind.Allocation || shared
+                ? RandomQuantity(currency)
+                : DeallocationQuantity(balance.Available, currency);
         bool? expectRefusal = shared
             ? null
             : kind == HoldKind.Deallocation && quantity > balance.Available;
@@ -161,8 +169,9 @@ public sealed class Worker
     /// </summary>
     private async Task RaceAsync(CancellationToken abort)
     {
-        HarnessConnection connection =
-            _shared.Connections[_choices.Next(_shared.Connections.Count)];
+        HarnessConnection connection = _shared.Connections[
+            _choices.Next(_shared.Connections.Count)
+        ];
         string currency = Currencies[_choices.Next(Currencies.Length)];
         // Drawn whether used or not, so that the choices that follow never depend on timing.
         BigInteger fallback = RandomQuantity(currency);
@@ -172,15 +181,22 @@ public sealed class Worker
         {
             available = balance.Available;
         }
-        BigInteger quantity = available >= RaceAvailableMin
-            ? available * RacePercentOfAvailable / 100
-            : fallback;
-        HoldModel[] holds = [.. Enumerable.Range(0, RaceCopies)
-            .Select(_ => NewHold(HoldKind.Deallocation, connection, currency, quantity))];
+        BigInteger quantity =
+            available >= RaceAvailableMin ? available * RacePercentOfAvailable / 100 : fallback;
+        HoldModel[] holds =
+        [
+            .. Enumerable
+                .Range(0, RaceCopies)
+                .Select(_ => NewHold(HoldKind.Deallocation, connection, currency, quantity)),
+        ];
         HarnessRequest[] requests = [.. holds.Select(hold => Post(hold.OpenPath, hold.OpenBody))];
         Random[] chaos = [.. holds.Select(_ => NextChaos())];
-        HarnessAnswer[] answers = await Task.WhenAll(requests.Select((request, i) =>
-            _client.SendUntilAnsweredAsync(request, chaos[i], DropProbability, abort)));
+        HarnessAnswer[] answers = await Task.WhenAll(
+            requests.Select(
+                (request, i) =>
+                    _client.SendUntilAnsweredAsync(request, chaos[i], DropProbability, abort)
+            )
+        );
         for (int i = 0; i < holds.Length; i++)
         {
             _figures.Acknowledge();
@@ -190,8 +206,12 @@ public sealed class Worker
     }
 
     /// <summary>Checks the answer to a new hold and applies it to the model.</summary>
-    private void Opened(HoldModel hold, HarnessAnswer answer, bool? expectRefusal,
-        BalanceModel balance)
+    private void Opened(
+        HoldModel hold,
+        HarnessAnswer answer,
+        bool? expectRefusal,
+        BalanceModel balance
+    )
     {
         HoldKind kind = hold.Kind;
         Guid id = hold.Id;
@@ -203,11 +223,16 @@ public sealed class Worker
         string? reason = answer.Member("rejectionReason");
         bool refusalExpected = expectRefusal ?? reason is not null;
         bool refused = reason is not null;
-        if (refused != refusalExpected || (refused && reason != InsufficientFunds)
-            || (refused && kind == HoldKind.Allocation))
+        if (
+            refused != refusalExpected
+            || (refused && reason != InsufficientFunds)
+            || (refused && kind == HoldKind.Allocation)
+        )
         {
-            Discrepancy($"open {hold.Noun} {id} of {quantity} with {balance}: expected "
-                + $"{(refusalExpected ? "refusal" : "reservation")}, got {answer}");
+            Discrepancy(
+                $"open {hold.Noun} {id} of {quantity} with {balance}: expected "
+                    + $"{(refusalExpected ? "refusal" : "reservation")}, got {answer}"
+            );
         }
         hold.OpenAnswer = answer.Body;
         if (reason is not null)
@@ -247,8 +272,9 @@ public sealed class Worker
         {
             return;
         }
-        BalanceModel balance =
-            BalanceOf(new BalanceKey(hold.Connection.ConnectionId, hold.Currency));
+        BalanceModel balance = BalanceOf(
+            new BalanceKey(hold.Connection.ConnectionId, hold.Currency)
+        );
         lock (balance)
         {
             Settle(balance, hold, clear);
@@ -281,13 +307,19 @@ public sealed class Worker
     {
         Acknowledgement first = _acknowledgements[_choices.Next(_acknowledgements.Count)];
         _figures.ExactRetry();
-        HarnessAnswer again =
-            await _client.SendUntilAnsweredAsync(first.Request, _chaos, DropProbability, abort);
+        HarnessAnswer again = await _client.SendUntilAnsweredAsync(
+            first.Request,
+            _chaos,
+            DropProbability,
+            abort
+        );
         _figures.Acknowledge();
         if (Difference(first.Answer, again) is { } difference)
         {
-            Discrepancy($"exact retry of {first.Request}: {difference}; "
-                + $"first {first.Answer}, now {again}");
+            Discrepancy(
+                $"exact retry of {first.Request}: {difference}; "
+                    + $"first {first.Answer}, now {again}"
+            );
         }
     }
 
@@ -320,8 +352,10 @@ public sealed class Worker
         HarnessAnswer answer = await SendAsync(Put(hold.SettlePath(clear)), abort);
         if (answer.Status != 200 || answer.Body != hold.SettleAnswer)
         {
-            Discrepancy($"repeat {Verb(clear)} of {hold.State} {hold.Noun} {hold.Id}: "
-                + $"expected 200 {hold.SettleAnswer}, got {answer}");
+            Discrepancy(
+                $"repeat {Verb(clear)} of {hold.State} {hold.Noun} {hold.Id}: "
+                    + $"expected 200 {hold.SettleAnswer}, got {answer}"
+            );
         }
     }
 
@@ -332,8 +366,10 @@ public sealed class Worker
         HarnessAnswer answer = await SendAsync(Put(hold.SettlePath(clear)), abort);
         bool namesId =
             answer.Error?.StartsWith(hold.IdField + ":", StringComparison.Ordinal) == true;
-        if (Expect(answer, 409, $"{Verb(clear)} of {hold.State} {hold.Noun} {hold.Id}")
-            && (answer.Retriable || !namesId))
+        if (
+            Expect(answer, 409, $"{Verb(clear)} of {hold.State} {hold.Noun} {hold.Id}")
+            && (answer.Retriable || !namesId)
+        )
         {
             Discrepancy($"conflict on {hold.Noun} {hold.Id} is not the contract's: {answer}");
         }
@@ -342,14 +378,23 @@ public sealed class Worker
     /// <summary>The same id with another amount: 409 naming amount.quantity.</summary>
     private async Task DifferentBodyAsync(HoldModel hold, CancellationToken abort)
     {
-        string body = HoldBody(hold.Kind, hold.Id, hold.Connection, hold.Currency,
-            (hold.Quantity + 1).ToString(CultureInfo.InvariantCulture));
+        string body = HoldBody(
+            hold.Kind,
+            hold.Id,
+            hold.Connection,
+            hold.Currency,
+            (hold.Quantity + 1).ToString(CultureInfo.InvariantCulture)
+        );
         HarnessAnswer answer = await SendAsync(Post(hold.OpenPath, body), abort);
-        if (Expect(answer, 409, $"other body for {hold.Noun} {hold.Id}")
-            && answer.Error?.StartsWith("amount.quantity", StringComparison.Ordinal) != true)
+        if (
+            Expect(answer, 409, $"other body for {hold.Noun} {hold.Id}")
+            && answer.Error?.StartsWith("amount.quantity", StringComparison.Ordinal) != true
+        )
         {
-            Discrepancy($"other body for {hold.Noun} {hold.Id}: the 409 does not name "
-                + $"amount.quantity: {answer}");
+            Discrepancy(
+                $"other body for {hold.Noun} {hold.Id}: the 409 does not name "
+                    + $"amount.quantity: {answer}"
+            );
         }
     }
 
@@ -366,14 +411,21 @@ public sealed class Worker
     private async Task<HarnessAnswer> SendAsync(HarnessRequest request, CancellationToken abort)
     {
         int copies = _choices.NextDouble() < BurstProbability ? BurstCopies : 1;
-        HarnessAnswer[] answers = await Task.WhenAll(Enumerable.Range(0, copies).Select(_ =>
-            _client.SendUntilAnsweredAsync(request, NextChaos(), DropProbability, abort)));
+        HarnessAnswer[] answers = await Task.WhenAll(
+            Enumerable
+                .Range(0, copies)
+                .Select(_ =>
+                    _client.SendUntilAnsweredAsync(request, NextChaos(), DropProbability, abort)
+                )
+        );
         foreach (HarnessAnswer other in answers.Skip(1))
         {
             if (Difference(answers[0], other) is { } difference)
             {
-                Discrepancy($"racing duplicates of {request} disagree ({difference}): "
-                    + $"{answers[0]} vs {other}");
+                Discrepancy(
+                    $"racing duplicates of {request} disagree ({difference}): "
+                        + $"{answers[0]} vs {other}"
+                );
             }
         }
         foreach (HarnessAnswer _ in answers)
@@ -417,13 +469,16 @@ public sealed class Worker
     private bool SameHold(HarnessAnswer answer, HoldModel hold)
     {
         string? quantity = QuantityOf(answer);
-        if (answer.Member(hold.IdField) == hold.Id.ToString()
-            && quantity == hold.Quantity.ToString(CultureInfo.InvariantCulture))
+        if (
+            answer.Member(hold.IdField) == hold.Id.ToString()
+            && quantity == hold.Quantity.ToString(CultureInfo.InvariantCulture)
+        )
         {
             return true;
         }
-        Discrepancy($"{hold.Noun} {hold.Id} of {hold.Quantity}: the answer names another hold: "
-            + answer);
+        Discrepancy(
+            $"{hold.Noun} {hold.Id} of {hold.Quantity}: the answer names another hold: " + answer
+        );
         return false;
     }
 
@@ -432,10 +487,11 @@ public sealed class Worker
         try
         {
             using JsonDocument document = JsonDocument.Parse(answer.Body);
-            return document.RootElement.TryGetProperty("amount", out JsonElement amount)
+            return
+                document.RootElement.TryGetProperty("amount", out JsonElement amount)
                 && amount.TryGetProperty("quantity", out JsonElement quantity)
-                    ? quantity.GetRawText()
-                    : null;
+                ? quantity.GetRawText()
+                : null;
         }
         catch (JsonException)
         {
@@ -460,10 +516,11 @@ public sealed class Worker
         return balance;
     }
 
-    private BigInteger RandomQuantity(string currency) => currency == "btc"
-        ? _choices.NextInt64(1, BitcoinQuantityMax + 1)
-        : new BigInteger(_choices.NextInt64(1, WeiQuantityBase))
-            * _choices.Next(1, WeiMultiplierMax + 1);
+    private BigInteger RandomQuantity(string currency) =>
+        currency == "btc"
+            ? _choices.NextInt64(1, BitcoinQuantityMax + 1)
+            : new BigInteger(_choices.NextInt64(1, WeiQuantityBase))
+                * _choices.Next(1, WeiMultiplierMax + 1);
 
     /// <summary>Mostly within the funds, sometimes beyond them, to be refused.</summary>
     private BigInteger DeallocationQuantity(BigInteger available, string currency)
@@ -477,13 +534,28 @@ public sealed class Worker
 
     private Guid NewId() => NewId(_choices);
 
-    private HoldModel NewHold(HoldKind kind, HarnessConnection connection, string currency,
-        BigInteger quantity)
+    private HoldModel NewHold(
+        HoldKind kind,
+        HarnessConnection connection,
+        string currency,
+        BigInteger quantity
+    )
     {
         Guid id = NewId();
-        var hold = new HoldModel(id, kind, connection, currency, quantity,
-            HoldBody(kind, id, connection, currency,
-                quantity.ToString(CultureInfo.InvariantCulture)));
+        var hold = new HoldModel(
+            id,
+            kind,
+            connection,
+            currency,
+            quantity,
+            HoldBody(
+                kind,
+                id,
+                connection,
+                currency,
+                quantity.ToString(CultureInfo.InvariantCulture)
+            )
+        );
         _holds.Add(hold);
         return hold;
     }
@@ -505,8 +577,13 @@ public sealed class Worker
         return new Guid(bytes);
     }
 
-    public static string HoldBody(HoldKind kind, Guid id, HarnessConnection c, string currency,
-        string quantity) =>
+    public static string HoldBody(
+        HoldKind kind,
+        Guid id,
+        HarnessConnection c,
+        string currency,
+        string quantity
+    ) =>
         new JsonObject
         {
             [kind == HoldKind.Allocation ? "allocationId" : "deallocationId"] = id.ToString(),

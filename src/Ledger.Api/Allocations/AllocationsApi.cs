@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
-using Ledger.Api.Hosting;
 using Ledger.Api.Holds;
+using Ledger.Api.Hosting;
 using Ledger.Domain.Allocations;
 using Ledger.Domain.Holds;
 
@@ -22,14 +22,27 @@ public sealed record AllocationAnswer(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RejectionReason,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Status = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Reason = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? CreatedAt = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? UpdatedAt = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        DateTimeOffset? CreatedAt = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        DateTimeOffset? UpdatedAt = null
+)
 {
     public static AllocationAnswer From(Hold a, HoldTimes? times) =>
-        new(a.Id, AmountBody.From(a.Request.Amount), a.Request.ClientId, a.Request.ConnectionId,
-            a.Request.PartnersConnectionId, a.Request.PartnerClientId, a.PartnerReference!, a.RejectionReason,
-            times is null ? null : BitGoStatus.Of(a.Status), times is null ? null : a.RejectionReason,
-            times?.CreatedAt, times?.UpdatedAt);
+        new(
+            a.Id,
+            AmountBody.From(a.Request.Amount),
+            a.Request.ClientId,
+            a.Request.ConnectionId,
+            a.Request.PartnersConnectionId,
+            a.Request.PartnerClientId,
+            a.PartnerReference!,
+            a.RejectionReason,
+            times is null ? null : BitGoStatus.Of(a.Status),
+            times is null ? null : a.RejectionReason,
+            times?.CreatedAt,
+            times?.UpdatedAt
+        );
 }
 
 public static class AllocationsApi
@@ -44,7 +57,8 @@ public static class AllocationsApi
             AllocationDecisions.Request(request, connection, currencies, partnerId),
         AllocationDecisions.Clear,
         AllocationDecisions.Release,
-        AllocationAnswer.From);
+        AllocationAnswer.From
+    );
 
     public static RouteGroupBuilder MapAllocations(this RouteGroupBuilder bitgo) =>
         bitgo.MapHoldRoutes(Flow, "allocations");

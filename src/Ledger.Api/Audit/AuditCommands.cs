@@ -24,10 +24,16 @@ public sealed record CliContext(
     IReadOnlyDictionary<string, string?> Settings,
     TextWriter Output,
     TextWriter Error,
-    Func<Stream> OpenStandardOutput)
+    Func<Stream> OpenStandardOutput
+)
 {
-    public static CliContext Console { get; } = new(new Dictionary<string, string?>(),
-        System.Console.Out, System.Console.Error, System.Console.OpenStandardOutput);
+    public static CliContext Console { get; } =
+        new(
+            new Dictionary<string, string?>(),
+            System.Console.Out,
+            System.Console.Error,
+            System.Console.OpenStandardOutput
+        );
 }
 
 /// <summary>
@@ -41,45 +47,80 @@ public static class AuditCommands
 
     public static Command Audit(CliContext context)
     {
-        var verify = new Command("verify",
+        var verify = new Command(
+            "verify",
             "Replay every event; check every hash, stream, view and checkpoint; "
-            + "exit 1 on any discrepancy");
-        verify.SetAction((_, cancellationToken) => RunAsync(context, async (database, ct) =>
-        {
-            AuditResult result =
-                await new AuditVerifier(database.DataSource, LedgerEvents.CreateRegistry(),
-                context.Output, context.Error).VerifyAsync(ct);
-            return result.Clean ? ExitCodes.Ok : ExitCodes.Discrepancies;
-        }, cancellationToken));
+                + "exit 1 on any discrepancy"
+        );
+        verify.SetAction(
+            (_, cancellationToken) =>
+                RunAsync(
+                    context,
+                    async (database, ct) =>
+                    {
+                        AuditResult result = await new AuditVerifier(
+                            database.DataSource,
+                            LedgerEvents.CreateRegistry(),
+                            context.Output,
+                            context.Error
+                        ).VerifyAsync(ct);
+                        return result.Clean ? ExitCodes.Ok : ExitCodes.Discrepancies;
+                    },
+                    cancellationToken
+                )
+        );
         var checkpoint = new Command("checkpoint", "Record a digest over every stream's head now");
-        checkpoint.SetAction((_, cancellationToken) => RunAsync(context, async (database, ct) =>
-        {
-            StoredCheckpoint? written = await new CheckpointWriter(database.DataSource)
-                .WriteAsync(onlyIfNew: false, ct);
-            context.Output.WriteLine(written is null
-                ? "no checkpoint: the log is empty"
-                : $"checkpoint {written.Id} at seq {written.AtSeq}: "
-                    + $"{written.StreamCount:N0} streams, {written.EventCount:N0} events, "
-                    + $"digest {Convert.ToHexStringLower(written.Digest)}");
-            return ExitCodes.Ok;
-        }, cancellationToken));
+        checkpoint.SetAction(
+            (_, cancellationToken) =>
+                RunAsync(
+                    context,
+                    async (database, ct) =>
+                    {
+                        StoredCheckpoint? written = await new CheckpointWriter(
+                            database.DataSource
+                        ).WriteAsync(onlyIfNew: false, ct);
+                        context.Output.WriteLine(
+                            written is null
+                                ? "no checkpoint: the log is empty"
+                                : $"checkpoint {written.Id} at seq {written.AtSeq}: "
+                                    + $"{written.StreamCount:N0} streams, {written.EventCount:N0} events, "
+                                    + $"digest {Convert.ToHexStringLower(written.Digest)}"
+                        );
+                        return ExitCodes.Ok;
+                    },
+                    cancellationToken
+                )
+        );
         return new Command("audit", "Tamper evidence: verify the log, write checkpoints")
         {
-            verify, checkpoint,
+            verify,
+            checkpoint,
         };
     }
 
     public static Command Projections(CliContext context)
     {
-        var rebuild = new Command("rebuild",
-            "Rebuild every view from the events while the service runs; progress on stderr");
-        rebuild.SetAction((_, cancellationToken) => RunAsync(context, async (database, ct) =>
-        {
-            RebuildResult result = await new ProjectionRebuilder(database.DataSource,
-                LedgerEvents.CreateRegistry(), context.Error).RebuildAsync(ct);
-            context.Output.WriteLine(result.ToString());
-            return ExitCodes.Ok;
-        }, cancellationToken));
+        var rebuild = new Command(
+            "rebuild",
+            "Rebuild every view from the events while the service runs; progress on stderr"
+        );
+        rebuild.SetAction(
+            (_, cancellationToken) =>
+                RunAsync(
+                    context,
+                    async (database, ct) =>
+                    {
+                        RebuildResult result = await new ProjectionRebuilder(
+                            database.DataSource,
+                            LedgerEvents.CreateRegistry(),
+                            context.Error
+                        ).RebuildAsync(ct);
+                        context.Output.WriteLine(result.ToString());
+                        return ExitCodes.Ok;
+                    },
+                    cancellationToken
+                )
+        );
         return new Command("projections", "The views built from the events") { rebuild };
     }
 
@@ -87,16 +128,19 @@ public static class AuditCommands
     {
         var from = new Option<string>("--from")
         {
-            Description = "First instant, RFC 3339 (inclusive)", Required = true,
+            Description = "First instant, RFC 3339 (inclusive)",
+            Required = true,
         };
         var to = new Option<string>("--to")
         {
-            Description = "Last instant, RFC 3339 (exclusive)", Required = true,
+            Description = "Last instant, RFC 3339 (exclusive)",
+            Required = true,
         };
         var client = new Option<Guid?>("--client") { Description = "Only this client's streams" };
         var format = new Option<string>("--format")
         {
-            Description = "ndjson or csv", Required = true,
+            Description = "ndjson or csv",
+            Required = true,
         };
         format.AcceptOnlyFromAmong("ndjson", "csv");
         var output = new Option<FileInfo?>("--output")
@@ -105,38 +149,61 @@ public static class AuditCommands
         };
         var export = new Command("export", "Stream events with their hashes, in seq order")
         {
-            from, to, client, format, output,
+            from,
+            to,
+            client,
+            format,
+            output,
         };
-        export.SetAction((parse, cancellationToken) =>
-        {
-            if (!Rfc3339.TryParse(parse.GetValue(from), out DateTimeOffset fromInstant)
-                || !Rfc3339.TryParse(parse.GetValue(to), out DateTimeOffset toInstant)
-                || toInstant <= fromInstant)
+        export.SetAction(
+            (parse, cancellationToken) =>
             {
-                context.Error.WriteLine(
-                    "error: --from and --to must be RFC 3339 instants with an offset, "
-                    + "--from before --to");
-                return Task.FromResult(ExitCodes.Error);
+                if (
+                    !Rfc3339.TryParse(parse.GetValue(from), out DateTimeOffset fromInstant)
+                    || !Rfc3339.TryParse(parse.GetValue(to), out DateTimeOffset toInstant)
+                    || toInstant <= fromInstant
+                )
+                {
+                    context.Error.WriteLine(
+                        "error: --from and --to must be RFC 3339 instants with an offset, "
+                            + "--from before --to"
+                    );
+                    return Task.FromResult(ExitCodes.Error);
+                }
+                var request = new ExportRequest(
+                    fromInstant,
+                    toInstant,
+                    parse.GetValue(client),
+                    parse.GetValue(format) == "csv" ? ExportFormat.Csv : ExportFormat.Ndjson
+                );
+                FileInfo? file = parse.GetValue(output);
+                return RunAsync(
+                    context,
+                    (database, ct) => ExportAsync(context, database, request, file, ct),
+                    cancellationToken
+                );
             }
-            var request = new ExportRequest(fromInstant, toInstant, parse.GetValue(client),
-                parse.GetValue(format) == "csv" ? ExportFormat.Csv : ExportFormat.Ndjson);
-            FileInfo? file = parse.GetValue(output);
-            return RunAsync(context,
-                (database, ct) => ExportAsync(context, database, request, file, ct),
-                cancellationToken);
-        });
+        );
         return export;
     }
 
-    private static async Task<int> ExportAsync(CliContext context, CliDatabase database,
-        ExportRequest request, FileInfo? file, CancellationToken cancellationToken)
+    private static async Task<int> ExportAsync(
+        CliContext context,
+        CliDatabase database,
+        ExportRequest request,
+        FileInfo? file,
+        CancellationToken cancellationToken
+    )
     {
         await using Stream target = file is null
             ? context.OpenStandardOutput()
             : new FileStream(file.FullName, FileMode.Create, FileAccess.Write, FileShare.None);
         await using var buffered = new BufferedStream(target, OutputBufferBytes);
-        long events = await new EventExporter(database.DataSource)
-            .ExportAsync(request, buffered, cancellationToken);
+        long events = await new EventExporter(database.DataSource).ExportAsync(
+            request,
+            buffered,
+            cancellationToken
+        );
         context.Error.WriteLine($"export: {events:N0} events");
         return ExitCodes.Ok;
     }
@@ -145,9 +212,11 @@ public static class AuditCommands
     /// Opens the database as the service does and runs the command. Any failure is exit code
     /// 2 with its message on stderr: at the process boundary there is no one left to catch it.
     /// </summary>
-    private static async Task<int> RunAsync(CliContext context,
+    private static async Task<int> RunAsync(
+        CliContext context,
         Func<CliDatabase, CancellationToken, Task<int>> command,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken
+    )
     {
         try
         {
@@ -157,9 +226,11 @@ public static class AuditCommands
             builder.Logging.ClearProviders();
             builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
             await using WebApplication app = builder.Build();
-            await using CliDatabase database =
-                await CliDatabase.OpenAsync(app.Configuration, app.Logger,
-                cancellationToken);
+            await using CliDatabase database = await CliDatabase.OpenAsync(
+                app.Configuration,
+                app.Logger,
+                cancellationToken
+            );
             return await command(database, cancellationToken);
         }
         catch (Exception failure) when (failure is not OutOfMemoryException)
@@ -175,16 +246,25 @@ public static class Rfc3339
 {
     private static readonly string[] Formats =
     [
-        "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK",
-        "yyyy-MM-dd' 'HH:mm:ssK", "yyyy-MM-dd' 'HH:mm:ss.FFFFFFFK",
+        "yyyy-MM-dd'T'HH:mm:ssK",
+        "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK",
+        "yyyy-MM-dd' 'HH:mm:ssK",
+        "yyyy-MM-dd' 'HH:mm:ss.FFFFFFFK",
     ];
 
     public static bool TryParse(string? text, out DateTimeOffset instant)
     {
         instant = default;
-        bool hasOffset = text is { Length: > 6 }
+        bool hasOffset =
+            text is { Length: > 6 }
             && (text[^1] is 'Z' or 'z' || (text[^6] is '+' or '-' && text[^3] == ':'));
-        return hasOffset && DateTimeOffset.TryParseExact(text!.Replace('z', 'Z'), Formats,
-            CultureInfo.InvariantCulture, DateTimeStyles.None, out instant);
+        return hasOffset
+            && DateTimeOffset.TryParseExact(
+                text!.Replace('z', 'Z'),
+                Formats,
+                CultureInfo.InvariantCulture,
+                DateTimeStyles.None,
+                out instant
+            );
     }
 }

@@ -7,8 +7,13 @@ using Npgsql;
 namespace Ledger.Api.Audit;
 
 /// <summary>Where verify spent its time; each phase is timed around its own calls.</summary>
-public sealed record AuditPhases(TimeSpan Read, TimeSpan Hash, TimeSpan Deserialize, TimeSpan Fold,
-    TimeSpan Compare)
+public sealed record AuditPhases(
+    TimeSpan Read,
+    TimeSpan Hash,
+    TimeSpan Deserialize,
+    TimeSpan Fold,
+    TimeSpan Compare
+)
 {
     public override string ToString() =>
         $"read {Read.TotalSeconds:N2} s (on its own thread), hash {Hash.TotalSeconds:N2} s, "
@@ -25,7 +30,8 @@ public sealed record AuditResult(
     long DiscrepancyCount,
     IReadOnlyList<Discrepancy> Discrepancies,
     TimeSpan Elapsed,
-    AuditPhases Phases)
+    AuditPhases Phases
+)
 {
     public bool Clean => DiscrepancyCount == 0;
 
@@ -38,8 +44,12 @@ public sealed record AuditResult(
 /// checkpoint. Everything is read in one REPEATABLE READ, READ ONLY transaction, so the log
 /// and the views are compared as of one instant while the service keeps appending.
 /// </summary>
-public sealed class AuditVerifier(NpgsqlDataSource dataSource, EventTypeRegistry registry,
-    TextWriter report, TextWriter? progress = null)
+public sealed class AuditVerifier(
+    NpgsqlDataSource dataSource,
+    EventTypeRegistry registry,
+    TextWriter report,
+    TextWriter? progress = null
+)
 {
     private const string CheckpointsSql = """
         SELECT id, at_seq, stream_count, event_count, digest, created_at
@@ -55,16 +65,21 @@ public sealed class AuditVerifier(NpgsqlDataSource dataSource, EventTypeRegistry
     {
         var clock = Stopwatch.StartNew();
         var log = new DiscrepancyLog(report);
-        await using NpgsqlConnection connection =
-            await dataSource.OpenConnectionAsync(cancellationToken);
+        await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(
+            cancellationToken
+        );
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(
-            IsolationLevel.RepeatableRead, cancellationToken);
+            IsolationLevel.RepeatableRead,
+            cancellationToken
+        );
         await using (var readOnly = new NpgsqlCommand("SET TRANSACTION READ ONLY", connection))
         {
             await readOnly.ExecuteNonQueryAsync(cancellationToken);
         }
-        List<StoredCheckpoint> checkpoints =
-            await ReadCheckpointsAsync(connection, cancellationToken);
+        List<StoredCheckpoint> checkpoints = await ReadCheckpointsAsync(
+            connection,
+            cancellationToken
+        );
         using var chain = new ChainVerifier(checkpoints, log);
         var replay = new ProjectionReplay();
         ReplayLog(connection, chain, replay, log, cancellationToken);
@@ -73,9 +88,16 @@ public sealed class AuditVerifier(NpgsqlDataSource dataSource, EventTypeRegistry
         var views = new ViewComparer(replay, log);
         await views.CompareAsync(connection, cancellationToken);
         TimeSpan compare = Stopwatch.GetElapsedTime(compareStarted);
-        var result = new AuditResult(chain.Events, chain.Streams, checkpoints.Count,
-            views.BalancesCompared + views.HoldsCompared + views.ConnectionsCompared, log.Count,
-            log.Kept, clock.Elapsed, Phases(compare));
+        var result = new AuditResult(
+            chain.Events,
+            chain.Streams,
+            checkpoints.Count,
+            views.BalancesCompared + views.HoldsCompared + views.ConnectionsCompared,
+            log.Count,
+            log.Kept,
+            clock.Elapsed,
+            Phases(compare)
+        );
         PrintTotals(result, views);
         return result;
     }
@@ -85,24 +107,36 @@ public sealed class AuditVerifier(NpgsqlDataSource dataSource, EventTypeRegistry
     /// hash chains (ChainVerifier), and this one decodes JSON and folds the views. The chain
     /// and the views need nothing from each other, so each takes every event in seq order.
     /// </summary>
-    private void ReplayLog(NpgsqlConnection connection, ChainVerifier chain,
-        ProjectionReplay replay, DiscrepancyLog log, CancellationToken cancellationToken)
+    private void ReplayLog(
+        NpgsqlConnection connection,
+        ChainVerifier chain,
+        ProjectionReplay replay,
+        DiscrepancyLog log,
+        CancellationToken cancellationToken
+    )
     {
         var meter = new ProgressMeter(progress, "verify");
         var decoder = new EventDecoder(registry);
         using var pipeline = new LogPipeline(LogReader.ForVerify(connection));
         pipeline.Run(
-        [
-            events => Fold(events, decoder, replay, log, meter),
-            events => CheckChains(events, chain),
-        ], cancellationToken);
+            [
+                events => Fold(events, decoder, replay, log, meter),
+                events => CheckChains(events, chain),
+            ],
+            cancellationToken
+        );
         _read = pipeline.ReadTime;
         chain.Finish(decoder);
         meter.Done(chain.Events);
     }
 
-    private void Fold(IEnumerable<LoggedEvent> events, EventDecoder decoder,
-        ProjectionReplay replay, DiscrepancyLog log, ProgressMeter meter)
+    private void Fold(
+        IEnumerable<LoggedEvent> events,
+        EventDecoder decoder,
+        ProjectionReplay replay,
+        DiscrepancyLog log,
+        ProgressMeter meter
+    )
     {
         long count = 0;
         foreach (LoggedEvent e in events)
@@ -112,8 +146,10 @@ public sealed class AuditVerifier(NpgsqlDataSource dataSource, EventTypeRegistry
             long decoded = Stopwatch.GetTimestamp();
             if (data is not null)
             {
-                replay.Apply(new ReplayEvent(e.Seq, e.StreamId, e.Version, data, e.RecordedAt),
-                    log.Add);
+                replay.Apply(
+                    new ReplayEvent(e.Seq, e.StreamId, e.Version, data, e.RecordedAt),
+                    log.Add
+                );
             }
             _deserialize += decoded - started;
             _fold += Stopwatch.GetTimestamp() - decoded;
@@ -140,26 +176,42 @@ public sealed class AuditVerifier(NpgsqlDataSource dataSource, EventTypeRegistry
         {
             return decoder.Decode(e.Type, e.Data);
         }
-        catch (Exception failure) when (failure is JsonException or EventStoreInvariantException
-            or NotSupportedException)
+        catch (Exception failure)
+            when (failure is JsonException or EventStoreInvariantException or NotSupportedException)
         {
-            log.Add(Discrepancy.OfEvent(e.StreamId, e.Version, "data", $"a valid {e.Type} event",
-                failure.Message));
+            log.Add(
+                Discrepancy.OfEvent(
+                    e.StreamId,
+                    e.Version,
+                    "data",
+                    $"a valid {e.Type} event",
+                    failure.Message
+                )
+            );
             return null;
         }
     }
 
     private static async Task<List<StoredCheckpoint>> ReadCheckpointsAsync(
-        NpgsqlConnection connection, CancellationToken cancellationToken)
+        NpgsqlConnection connection,
+        CancellationToken cancellationToken
+    )
     {
         var checkpoints = new List<StoredCheckpoint>();
         await using var command = new NpgsqlCommand(CheckpointsSql, connection);
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            checkpoints.Add(new StoredCheckpoint(reader.GetInt64(0), reader.GetInt64(1),
-                reader.GetInt64(2), reader.GetInt64(3), reader.GetFieldValue<byte[]>(4),
-                reader.GetFieldValue<DateTime>(5)));
+            checkpoints.Add(
+                new StoredCheckpoint(
+                    reader.GetInt64(0),
+                    reader.GetInt64(1),
+                    reader.GetInt64(2),
+                    reader.GetInt64(3),
+                    reader.GetFieldValue<byte[]>(4),
+                    reader.GetFieldValue<DateTime>(5)
+                )
+            );
         }
         return checkpoints;
     }
@@ -174,13 +226,17 @@ public sealed class AuditVerifier(NpgsqlDataSource dataSource, EventTypeRegistry
     {
         report.WriteLine(
             $"checked {result.Events:N0} events in {result.Streams:N0} streams, "
-            + $"{result.Checkpoints:N0} checkpoints, {views.BalancesCompared:N0} balances, "
-            + $"{views.HoldsCompared:N0} holds, {views.ConnectionsCompared:N0} connections");
+                + $"{result.Checkpoints:N0} checkpoints, {views.BalancesCompared:N0} balances, "
+                + $"{views.HoldsCompared:N0} holds, {views.ConnectionsCompared:N0} connections"
+        );
         report.WriteLine(
             $"elapsed {result.Elapsed.TotalSeconds:N2} s, {result.EventsPerSecond:N0} events/s "
-            + $"({result.Phases})");
-        report.WriteLine(result.Clean
-            ? "verify: everything matches"
-            : $"verify: {result.DiscrepancyCount:N0} discrepancies");
+                + $"({result.Phases})"
+        );
+        report.WriteLine(
+            result.Clean
+                ? "verify: everything matches"
+                : $"verify: {result.DiscrepancyCount:N0} discrepancies"
+        );
     }
 }

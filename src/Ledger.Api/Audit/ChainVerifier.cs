@@ -4,8 +4,14 @@ using Npgsql;
 namespace Ledger.Api.Audit;
 
 /// <summary>A row of ledger.checkpoints.</summary>
-public sealed record StoredCheckpoint(long Id, long AtSeq, long StreamCount, long EventCount,
-    byte[] Digest, DateTime CreatedAt);
+public sealed record StoredCheckpoint(
+    long Id,
+    long AtSeq,
+    long StreamCount,
+    long EventCount,
+    byte[] Digest,
+    DateTime CreatedAt
+);
 
 /// <summary>
 /// Walks the log in seq order and checks, per stream: versions run 1, 2, 3.. in seq order;
@@ -42,16 +48,38 @@ internal sealed class ChainVerifier(IReadOnlyList<StoredCheckpoint> checkpoints,
         }
         if (e.Version != chain.LastVersion + 1)
         {
-            log.Add(Discrepancy.OfEvent(e.StreamId, e.Version, "version",
-                $"{chain.LastVersion + 1}", $"{e.Version}"));
+            log.Add(
+                Discrepancy.OfEvent(
+                    e.StreamId,
+                    e.Version,
+                    "version",
+                    $"{chain.LastVersion + 1}",
+                    $"{e.Version}"
+                )
+            );
         }
         ReadOnlySpan<byte> previous = chain.LastVersion == 0 ? EventHash.Genesis : chain.Expected;
-        _hasher.Compute(previous, e.StreamId, e.Version, e.Type, e.Data, e.Metadata, e.RecordedAt,
-            _computed);
+        _hasher.Compute(
+            previous,
+            e.StreamId,
+            e.Version,
+            e.Type,
+            e.Data,
+            e.Metadata,
+            e.RecordedAt,
+            _computed
+        );
         if (!_computed.AsSpan().SequenceEqual(e.Hash))
         {
-            log.Add(Discrepancy.OfEvent(e.StreamId, e.Version, "hash",
-                Convert.ToHexStringLower(_computed), Convert.ToHexStringLower(e.Hash!)));
+            log.Add(
+                Discrepancy.OfEvent(
+                    e.StreamId,
+                    e.Version,
+                    "hash",
+                    Convert.ToHexStringLower(_computed),
+                    Convert.ToHexStringLower(e.Hash!)
+                )
+            );
         }
         _computed.CopyTo(chain.Expected, 0);
         chain.LastVersion = e.Version;
@@ -82,8 +110,10 @@ internal sealed class ChainVerifier(IReadOnlyList<StoredCheckpoint> checkpoints,
     /// <summary>
     /// Each stream row must match its events: type, and version = number of events.
     /// </summary>
-    public async Task CompareStreamRowsAsync(NpgsqlConnection connection,
-        CancellationToken cancellationToken)
+    public async Task CompareStreamRowsAsync(
+        NpgsqlConnection connection,
+        CancellationToken cancellationToken
+    )
     {
         var seen = new HashSet<Guid>();
         await using (var command = new NpgsqlCommand(StreamsSql, connection))
@@ -98,8 +128,14 @@ internal sealed class ChainVerifier(IReadOnlyList<StoredCheckpoint> checkpoints,
         }
         foreach (StreamChain chain in _streams.Values.Where(c => !seen.Contains(c.Id)))
         {
-            log.Add(Discrepancy.OfStream(chain.Id, "row",
-                $"a ledger.streams row at version {chain.Count}", Discrepancy.None));
+            log.Add(
+                Discrepancy.OfStream(
+                    chain.Id,
+                    "row",
+                    $"a ledger.streams row at version {chain.Count}",
+                    Discrepancy.None
+                )
+            );
         }
     }
 
@@ -107,8 +143,14 @@ internal sealed class ChainVerifier(IReadOnlyList<StoredCheckpoint> checkpoints,
     {
         if (!_streams.TryGetValue(id, out StreamChain? chain))
         {
-            log.Add(Discrepancy.OfStream(id, "row", "none (the log holds no event of it)",
-                $"a row at version {version}"));
+            log.Add(
+                Discrepancy.OfStream(
+                    id,
+                    "row",
+                    "none (the log holds no event of it)",
+                    $"a row at version {version}"
+                )
+            );
             return;
         }
         if (chain.Kind is not null && chain.Kind != type)
@@ -117,8 +159,14 @@ internal sealed class ChainVerifier(IReadOnlyList<StoredCheckpoint> checkpoints,
         }
         if (chain.Count != version)
         {
-            log.Add(Discrepancy.OfStream(id, "version", $"{chain.Count} (events in the log)",
-                $"{version}"));
+            log.Add(
+                Discrepancy.OfStream(
+                    id,
+                    "version",
+                    $"{chain.Count} (events in the log)",
+                    $"{version}"
+                )
+            );
         }
     }
 
@@ -152,8 +200,15 @@ internal sealed class ChainVerifier(IReadOnlyList<StoredCheckpoint> checkpoints,
         Compare(checkpoint, "event_count", Events, checkpoint.EventCount);
         if (!computed.AsSpan().SequenceEqual(checkpoint.Digest))
         {
-            log.Add(Discrepancy.OfCheckpoint(checkpoint.Id, checkpoint.AtSeq, "digest",
-                Convert.ToHexStringLower(computed), Convert.ToHexStringLower(checkpoint.Digest)));
+            log.Add(
+                Discrepancy.OfCheckpoint(
+                    checkpoint.Id,
+                    checkpoint.AtSeq,
+                    "digest",
+                    Convert.ToHexStringLower(computed),
+                    Convert.ToHexStringLower(checkpoint.Digest)
+                )
+            );
         }
     }
 
@@ -161,8 +216,15 @@ internal sealed class ChainVerifier(IReadOnlyList<StoredCheckpoint> checkpoints,
     {
         if (expected != found)
         {
-            log.Add(Discrepancy.OfCheckpoint(checkpoint.Id, checkpoint.AtSeq, field, $"{expected}",
-                $"{found}"));
+            log.Add(
+                Discrepancy.OfCheckpoint(
+                    checkpoint.Id,
+                    checkpoint.AtSeq,
+                    field,
+                    $"{expected}",
+                    $"{found}"
+                )
+            );
         }
     }
 

@@ -9,8 +9,11 @@ namespace Ledger.Api.Audit;
 /// tick when nothing was appended since the latest one. Several nodes each write their own;
 /// that costs a row per node per interval and proves the same thing.
 /// </summary>
-public sealed class CheckpointService(LedgerDatabase database, IConfiguration configuration,
-    ILogger<CheckpointService> logger) : BackgroundService
+public sealed class CheckpointService(
+    LedgerDatabase database,
+    IConfiguration configuration,
+    ILogger<CheckpointService> logger
+) : BackgroundService
 {
     public const string IntervalSetting = "Audit:CheckpointIntervalSeconds";
 
@@ -27,20 +30,27 @@ public sealed class CheckpointService(LedgerDatabase database, IConfiguration co
         {
             try
             {
-                StoredCheckpoint? checkpoint = await new CheckpointWriter(database.DataSource)
-                    .WriteAsync(onlyIfNew: true, stoppingToken);
+                StoredCheckpoint? checkpoint = await new CheckpointWriter(
+                    database.DataSource
+                ).WriteAsync(onlyIfNew: true, stoppingToken);
                 if (checkpoint is not null)
                 {
                     logger.LogInformation(
                         "Checkpoint {Id} at seq {AtSeq}: {Streams} streams, digest {Digest}",
-                        checkpoint.Id, checkpoint.AtSeq, checkpoint.StreamCount,
-                        Convert.ToHexStringLower(checkpoint.Digest));
+                        checkpoint.Id,
+                        checkpoint.AtSeq,
+                        checkpoint.StreamCount,
+                        Convert.ToHexStringLower(checkpoint.Digest)
+                    );
                 }
             }
             catch (NpgsqlException e)
             {
-                logger.LogWarning(e, "Writing a checkpoint failed; retrying in {Interval}",
-                    interval);
+                logger.LogWarning(
+                    e,
+                    "Writing a checkpoint failed; retrying in {Interval}",
+                    interval
+                );
             }
         }
     }
@@ -52,12 +62,15 @@ public sealed class CheckpointService(LedgerDatabase database, IConfiguration co
         {
             return TimeSpan.FromSeconds(IntervalSecondsDefault);
         }
-        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int seconds)
-            || seconds < IntervalSecondsMin)
+        if (
+            !int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int seconds)
+            || seconds < IntervalSecondsMin
+        )
         {
             throw new InvalidOperationException(
                 $"{IntervalSetting} must be a whole number of seconds >= {IntervalSecondsMin}, "
-                + $"got '{text}'");
+                    + $"got '{text}'"
+            );
         }
         return TimeSpan.FromSeconds(seconds);
     }

@@ -50,8 +50,10 @@ public sealed class CheckpointWriter(NpgsqlDataSource dataSource)
     /// Writes a checkpoint at the log's current end. Null when the log is empty, or when
     /// <paramref name="onlyIfNew"/> and no event was appended since the latest checkpoint.
     /// </summary>
-    public async Task<StoredCheckpoint?> WriteAsync(bool onlyIfNew,
-        CancellationToken cancellationToken)
+    public async Task<StoredCheckpoint?> WriteAsync(
+        bool onlyIfNew,
+        CancellationToken cancellationToken
+    )
     {
         long atSeq = await StableHeadAsync(cancellationToken);
         if (atSeq == 0)
@@ -74,17 +76,25 @@ public sealed class CheckpointWriter(NpgsqlDataSource dataSource)
         {
             throw new InvalidOperationException("INSERT .. RETURNING returned no checkpoint");
         }
-        return new StoredCheckpoint(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2),
-            reader.GetInt64(3), reader.GetFieldValue<byte[]>(4), reader.GetFieldValue<DateTime>(5));
+        return new StoredCheckpoint(
+            reader.GetInt64(0),
+            reader.GetInt64(1),
+            reader.GetInt64(2),
+            reader.GetInt64(3),
+            reader.GetFieldValue<byte[]>(4),
+            reader.GetFieldValue<DateTime>(5)
+        );
     }
 
     /// <summary>The highest seq below which no append is still in flight.</summary>
     private async Task<long> StableHeadAsync(CancellationToken cancellationToken)
     {
-        await using NpgsqlConnection connection =
-            await dataSource.OpenConnectionAsync(cancellationToken);
-        await using NpgsqlTransaction transaction =
-            await connection.BeginTransactionAsync(cancellationToken);
+        await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(
+            cancellationToken
+        );
+        await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(
+            cancellationToken
+        );
         await LockTimeout.SetLocalAsync(connection, LockWaitSecondsMax, cancellationToken);
         await using (var lockEvents = new NpgsqlCommand(LockEventsSql, connection, transaction))
         {

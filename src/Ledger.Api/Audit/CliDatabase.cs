@@ -17,8 +17,11 @@ public sealed class CliDatabase : IAsyncDisposable
     private readonly LocalPostgresCluster? _cluster;
     private readonly bool _stopClusterOnDispose;
 
-    private CliDatabase(NpgsqlDataSource dataSource, LocalPostgresCluster? cluster,
-        bool stopClusterOnDispose)
+    private CliDatabase(
+        NpgsqlDataSource dataSource,
+        LocalPostgresCluster? cluster,
+        bool stopClusterOnDispose
+    )
     {
         DataSource = dataSource;
         _cluster = cluster;
@@ -27,8 +30,11 @@ public sealed class CliDatabase : IAsyncDisposable
 
     public NpgsqlDataSource DataSource { get; }
 
-    public static async Task<CliDatabase> OpenAsync(IConfiguration configuration, ILogger logger,
-        CancellationToken cancellationToken)
+    public static async Task<CliDatabase> OpenAsync(
+        IConfiguration configuration,
+        ILogger logger,
+        CancellationToken cancellationToken
+    )
     {
         string? connectionString = configuration.GetConnectionString("Ledger");
         LocalPostgresCluster? cluster = null;
@@ -39,9 +45,13 @@ public sealed class CliDatabase : IAsyncDisposable
             // A running service owns a running cluster: leave it running when done.
             stopOnDispose = !File.Exists(Path.Combine(root, "data", "postmaster.pid"));
             logger.LogInformation(
-                "No ConnectionStrings:Ledger; using the local PostgreSQL in {Root}", root);
+                "No ConnectionStrings:Ledger; using the local PostgreSQL in {Root}",
+                root
+            );
             cluster = await LocalPostgresCluster.StartAsync(
-                new LocalPostgresOptions { RootDirectory = root }, cancellationToken);
+                new LocalPostgresOptions { RootDirectory = root },
+                cancellationToken
+            );
             connectionString = cluster.ConnectionString;
         }
         var builder = new NpgsqlConnectionStringBuilder(connectionString) { CommandTimeout = 0 };

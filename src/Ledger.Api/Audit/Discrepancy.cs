@@ -11,29 +11,51 @@ public sealed record Discrepancy(string Subject, string Field, string Expected, 
 {
     public const string None = "none";
 
-    public static Discrepancy OfEvent(Guid streamId, int version, string field, string expected,
-        string found) =>
-        new($"stream {streamId:D} version {version}", field, expected, found);
+    public static Discrepancy OfEvent(
+        Guid streamId,
+        int version,
+        string field,
+        string expected,
+        string found
+    ) => new($"stream {streamId:D} version {version}", field, expected, found);
 
-    public static Discrepancy OfStream(Guid streamId, string field, string expected,
-        string found) =>
-        new($"stream {streamId:D}", field, expected, found);
+    public static Discrepancy OfStream(
+        Guid streamId,
+        string field,
+        string expected,
+        string found
+    ) => new($"stream {streamId:D}", field, expected, found);
 
-    public static Discrepancy OfBalance(BalanceKey key, string field, string expected,
-        string found) =>
-        new($"balance {key.ClientId:D}/{key.ConnectionId:D}/{key.Currency.Code}", field, expected,
-            found);
+    public static Discrepancy OfBalance(
+        BalanceKey key,
+        string field,
+        string expected,
+        string found
+    ) =>
+        new(
+            $"balance {key.ClientId:D}/{key.ConnectionId:D}/{key.Currency.Code}",
+            field,
+            expected,
+            found
+        );
 
     public static Discrepancy OfHold(Guid holdId, string field, string expected, string found) =>
         new($"hold_status {holdId:D}", field, expected, found);
 
-    public static Discrepancy OfConnection(Guid connectionId, string field, string expected,
-        string found) =>
-        new($"connection {connectionId:D}", field, expected, found);
+    public static Discrepancy OfConnection(
+        Guid connectionId,
+        string field,
+        string expected,
+        string found
+    ) => new($"connection {connectionId:D}", field, expected, found);
 
-    public static Discrepancy OfCheckpoint(long id, long atSeq, string field, string expected,
-        string found) =>
-        new($"checkpoint {id} at seq {atSeq}", field, expected, found);
+    public static Discrepancy OfCheckpoint(
+        long id,
+        long atSeq,
+        string field,
+        string expected,
+        string found
+    ) => new($"checkpoint {id} at seq {atSeq}", field, expected, found);
 
     public override string ToString() =>
         $"{Subject} field {Field}: expected {Expected}, found {Found}";

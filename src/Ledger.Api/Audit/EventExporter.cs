@@ -13,8 +13,12 @@ public enum ExportFormat
 }
 
 /// <summary>Events recorded in [From, To), optionally only one client's streams.</summary>
-public sealed record ExportRequest(DateTimeOffset From, DateTimeOffset To, Guid? ClientId,
-    ExportFormat Format);
+public sealed record ExportRequest(
+    DateTimeOffset From,
+    DateTimeOffset To,
+    Guid? ClientId,
+    ExportFormat Format
+);
 
 /// <summary>
 /// export: streams events with their hashes, in seq order, to a stream, in constant memory:
@@ -35,21 +39,25 @@ public sealed class EventExporter(NpgsqlDataSource dataSource)
         FROM ledger.events e
         """;
 
-    private const string AllSql = Columns + """
+    private const string AllSql =
+        Columns
+        + """
 
-        WHERE e.recorded_at >= $1 AND e.recorded_at < $2
-        ORDER BY e.seq
-        """;
+            WHERE e.recorded_at >= $1 AND e.recorded_at < $2
+            ORDER BY e.seq
+            """;
 
     // ix_events_client_seq finds the client's first events; the stream's others follow by
     // uq_events_stream_and_version.
-    private const string ClientSql = Columns + """
+    private const string ClientSql =
+        Columns
+        + """
 
-        WHERE e.recorded_at >= $1 AND e.recorded_at < $2
-          AND e.stream_id IN (SELECT f.stream_id FROM ledger.events f
-                              WHERE f.data->>'clientId' = $3 AND f.version = 1)
-        ORDER BY e.seq
-        """;
+            WHERE e.recorded_at >= $1 AND e.recorded_at < $2
+              AND e.stream_id IN (SELECT f.stream_id FROM ledger.events f
+                                  WHERE f.data->>'clientId' = $3 AND f.version = 1)
+            ORDER BY e.seq
+            """;
 
     private const string CheckpointsSql = """
         SELECT id, at_seq, stream_count, event_count, digest, created_at
@@ -61,34 +69,50 @@ public sealed class EventExporter(NpgsqlDataSource dataSource)
     private static readonly byte[] NewLine = [(byte)'\n'];
 
     /// <summary>Writes the export and returns the number of events written.</summary>
-    public async Task<long> ExportAsync(ExportRequest request, Stream output,
-        CancellationToken cancellationToken)
+    public async Task<long> ExportAsync(
+        ExportRequest request,
+        Stream output,
+        CancellationToken cancellationToken
+    )
     {
         if (request.To <= request.From)
         {
             throw new ArgumentException("--to must be after --from", nameof(request));
         }
-        await using NpgsqlConnection connection =
-            await dataSource.OpenConnectionAsync(cancellationToken);
+        await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(
+            cancellationToken
+        );
         // One snapshot, so the checkpoints and the events agree.
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(
-            IsolationLevel.RepeatableRead, cancellationToken);
-        long events = request.Format == ExportFormat.Ndjson
-            ? await WriteNdjsonAsync(connection, request, output, cancellationToken)
-            : await WriteCsvAsync(connection, request, output, cancellationToken);
+            IsolationLevel.RepeatableRead,
+            cancellationToken
+        );
+        long events =
+            request.Format == ExportFormat.Ndjson
+                ? await WriteNdjsonAsync(connection, request, output, cancellationToken)
+                : await WriteCsvAsync(connection, request, output, cancellationToken);
         await output.FlushAsync(cancellationToken);
         return events;
     }
 
-    private static async Task<long> WriteNdjsonAsync(NpgsqlConnection connection,
-        ExportRequest request, Stream output, CancellationToken cancellationToken)
+    private static async Task<long> WriteNdjsonAsync(
+        NpgsqlConnection connection,
+        ExportRequest request,
+        Stream output,
+        CancellationToken cancellationToken
+    )
     {
         await using var json = new Utf8JsonWriter(output);
-        long events = await ReadEventsAsync(connection, request, e =>
-        {
-            WriteEventObject(json, e);
-            EndLine(json, output);
-        }, cancellationToken);
+        long events = await ReadEventsAsync(
+            connection,
+            request,
+            e =>
+            {
+                WriteEventObject(json, e);
+                EndLine(json, output);
+            },
+            cancellationToken
+        );
         await using var command = new NpgsqlCommand(CheckpointsSql, connection);
         command.Parameters.Add(new NpgsqlParameter { Value = request.From.ToUniversalTime() });
         command.Parameters.Add(new NpgsqlParameter { Value = request.To.ToUniversalTime() });
@@ -140,33 +164,42 @@ public sealed class EventExporter(NpgsqlDataSource dataSource)
         json.Reset(output);
     }
 
-    private static async Task<long> WriteCsvAsync(NpgsqlConnection connection,
-        ExportRequest request, Stream output, CancellationToken cancellationToken)
+    private static async Task<long> WriteCsvAsync(
+        NpgsqlConnection connection,
+        ExportRequest request,
+        Stream output,
+        CancellationToken cancellationToken
+    )
     {
         await using var writer = new StreamWriter(output, new UTF8Encoding(false), leaveOpen: true)
         {
             NewLine = "\n",
         };
         await writer.WriteAsync(CsvHeader);
-        long events = await ReadEventsAsync(connection, request, e =>
-        {
-            writer.Write(e.Seq.ToString(CultureInfo.InvariantCulture));
-            writer.Write(',');
-            writer.Write(e.StreamId.ToString("D"));
-            writer.Write(',');
-            writer.Write(e.Version.ToString(CultureInfo.InvariantCulture));
-            writer.Write(',');
-            writer.Write(e.Type);
-            writer.Write(',');
-            writer.Write(EventHash.RecordedAtText(e.RecordedAt));
-            writer.Write(',');
-            WriteQuoted(writer, Encoding.UTF8.GetString(e.Data));
-            writer.Write(',');
-            WriteQuoted(writer, Encoding.UTF8.GetString(e.Metadata!));
-            writer.Write(',');
-            writer.Write(Convert.ToHexStringLower(e.Hash!));
-            writer.Write('\n');
-        }, cancellationToken);
+        long events = await ReadEventsAsync(
+            connection,
+            request,
+            e =>
+            {
+                writer.Write(e.Seq.ToString(CultureInfo.InvariantCulture));
+                writer.Write(',');
+                writer.Write(e.StreamId.ToString("D"));
+                writer.Write(',');
+                writer.Write(e.Version.ToString(CultureInfo.InvariantCulture));
+                writer.Write(',');
+                writer.Write(e.Type);
+                writer.Write(',');
+                writer.Write(EventHash.RecordedAtText(e.RecordedAt));
+                writer.Write(',');
+                WriteQuoted(writer, Encoding.UTF8.GetString(e.Data));
+                writer.Write(',');
+                WriteQuoted(writer, Encoding.UTF8.GetString(e.Metadata!));
+                writer.Write(',');
+                writer.Write(Convert.ToHexStringLower(e.Hash!));
+                writer.Write('\n');
+            },
+            cancellationToken
+        );
         await writer.FlushAsync(cancellationToken);
         return events;
     }
@@ -179,11 +212,17 @@ public sealed class EventExporter(NpgsqlDataSource dataSource)
         writer.Write('"');
     }
 
-    private static async Task<long> ReadEventsAsync(NpgsqlConnection connection,
-        ExportRequest request, Action<LoggedEvent> write, CancellationToken cancellationToken)
+    private static async Task<long> ReadEventsAsync(
+        NpgsqlConnection connection,
+        ExportRequest request,
+        Action<LoggedEvent> write,
+        CancellationToken cancellationToken
+    )
     {
-        await using var command = new NpgsqlCommand(request.ClientId is null ? AllSql : ClientSql,
-            connection);
+        await using var command = new NpgsqlCommand(
+            request.ClientId is null ? AllSql : ClientSql,
+            connection
+        );
         command.Parameters.Add(new NpgsqlParameter { Value = request.From.ToUniversalTime() });
         command.Parameters.Add(new NpgsqlParameter { Value = request.To.ToUniversalTime() });
         if (request.ClientId is { } clientId)
@@ -193,13 +232,23 @@ public sealed class EventExporter(NpgsqlDataSource dataSource)
         }
         long events = 0;
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(
-            CommandBehavior.SequentialAccess, cancellationToken);
+            CommandBehavior.SequentialAccess,
+            cancellationToken
+        );
         while (await reader.ReadAsync(cancellationToken))
         {
-            write(new LoggedEvent(reader.GetInt64(0), reader.GetGuid(1), reader.GetInt32(2),
-                reader.GetString(3), reader.GetFieldValue<byte[]>(4),
-                reader.GetFieldValue<byte[]>(5), reader.GetFieldValue<DateTime>(6),
-                reader.GetFieldValue<byte[]>(7)));
+            write(
+                new LoggedEvent(
+                    reader.GetInt64(0),
+                    reader.GetGuid(1),
+                    reader.GetInt32(2),
+                    reader.GetString(3),
+                    reader.GetFieldValue<byte[]>(4),
+                    reader.GetFieldValue<byte[]>(5),
+                    reader.GetFieldValue<DateTime>(6),
+                    reader.GetFieldValue<byte[]>(7)
+                )
+            );
             events++;
         }
         return events;

@@ -42,15 +42,38 @@ public sealed class EventHash : IDisposable
     /// SHA-256(previous || UTF-8(stream_id LF version LF type LF data LF metadata LF recorded_at)).
     /// data and metadata must be PostgreSQL's jsonb text (what data::text returns).
     /// </summary>
-    public void Compute(ReadOnlySpan<byte> previous, Guid streamId, int version, string type,
-        string data, string metadata, DateTime recordedAtUtc, Span<byte> destination) =>
-        Compute(previous, streamId, version, type, Encoding.UTF8.GetBytes(data),
-            Encoding.UTF8.GetBytes(metadata), recordedAtUtc, destination);
+    public void Compute(
+        ReadOnlySpan<byte> previous,
+        Guid streamId,
+        int version,
+        string type,
+        string data,
+        string metadata,
+        DateTime recordedAtUtc,
+        Span<byte> destination
+    ) =>
+        Compute(
+            previous,
+            streamId,
+            version,
+            type,
+            Encoding.UTF8.GetBytes(data),
+            Encoding.UTF8.GetBytes(metadata),
+            recordedAtUtc,
+            destination
+        );
 
     /// <summary>The same, with data and metadata as the UTF-8 bytes PostgreSQL sends.</summary>
-    public void Compute(ReadOnlySpan<byte> previous, Guid streamId, int version, string type,
-        ReadOnlySpan<byte> data, ReadOnlySpan<byte> metadata, DateTime recordedAtUtc,
-        Span<byte> destination)
+    public void Compute(
+        ReadOnlySpan<byte> previous,
+        Guid streamId,
+        int version,
+        string type,
+        ReadOnlySpan<byte> data,
+        ReadOnlySpan<byte> metadata,
+        DateTime recordedAtUtc,
+        Span<byte> destination
+    )
     {
         if (previous.Length != HashBytes || destination.Length != HashBytes)
         {
@@ -60,8 +83,12 @@ public sealed class EventHash : IDisposable
         {
             throw new ArgumentException("recorded_at must be UTC", nameof(recordedAtUtc));
         }
-        int needed = HashBytes + FixedFieldsBytesMax + Encoding.UTF8.GetMaxByteCount(type.Length)
-            + data.Length + metadata.Length;
+        int needed =
+            HashBytes
+            + FixedFieldsBytesMax
+            + Encoding.UTF8.GetMaxByteCount(type.Length)
+            + data.Length
+            + metadata.Length;
         if (_buffer.Length < needed)
         {
             _buffer = new byte[needed];
@@ -95,8 +122,12 @@ public sealed class EventHash : IDisposable
     /// <summary>
     /// Writes one checkpoint head; the caller feeds heads to SHA-256 in uuid order.
     /// </summary>
-    public static void WriteHead(Guid streamId, int version, ReadOnlySpan<byte> hash,
-        Span<byte> head)
+    public static void WriteHead(
+        Guid streamId,
+        int version,
+        ReadOnlySpan<byte> hash,
+        Span<byte> head
+    )
     {
         if (!streamId.TryWriteBytes(head[..16], bigEndian: true, out _))
         {
@@ -127,8 +158,12 @@ public sealed class EventHash : IDisposable
             : throw new InvalidOperationException("buffer too small for a version");
 
     private static int FormatRecordedAt(DateTime value, Span<byte> destination) =>
-        value.TryFormat(destination, out int written, RecordedAtFormat,
-            CultureInfo.InvariantCulture)
+        value.TryFormat(
+            destination,
+            out int written,
+            RecordedAtFormat,
+            CultureInfo.InvariantCulture
+        )
             ? written
             : throw new InvalidOperationException("buffer too small for recorded_at");
 }

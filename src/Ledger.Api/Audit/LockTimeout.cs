@@ -13,14 +13,16 @@ internal static class LockTimeout
     // set_config(.., true) is SET LOCAL, with the value as a parameter.
     private const string SetLocalSql = "SELECT set_config('lock_timeout', $1, true)";
 
-    public static async Task SetLocalAsync(NpgsqlConnection connection, int seconds,
-        CancellationToken cancellationToken)
+    public static async Task SetLocalAsync(
+        NpgsqlConnection connection,
+        int seconds,
+        CancellationToken cancellationToken
+    )
     {
         await using var command = new NpgsqlCommand(SetLocalSql, connection);
-        command.Parameters.Add(new NpgsqlParameter
-        {
-            Value = seconds.ToString(CultureInfo.InvariantCulture) + "s",
-        });
+        command.Parameters.Add(
+            new NpgsqlParameter { Value = seconds.ToString(CultureInfo.InvariantCulture) + "s" }
+        );
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -36,23 +36,43 @@ internal sealed class LogPipeline : IDisposable
     /// seq order. Throws the first failure, preferring a real one to the cancellations it
     /// caused in the other threads.
     /// </summary>
-    public void Run(IReadOnlyList<Action<IEnumerable<LoggedEvent>>> consumers,
-        CancellationToken cancellationToken)
+    public void Run(
+        IReadOnlyList<Action<IEnumerable<LoggedEvent>>> consumers,
+        CancellationToken cancellationToken
+    )
     {
         ArgumentOutOfRangeException.ThrowIfZero(consumers.Count);
         _queues =
-            [.. consumers.Select(_ => new BlockingCollection<LoggedEvent[]>(BatchesQueuedMax))];
+        [
+            .. consumers.Select(_ => new BlockingCollection<LoggedEvent[]>(BatchesQueuedMax)),
+        ];
         var failures = new ConcurrentQueue<Exception>();
-        Task reading = Task.Factory.StartNew(() => Guard(Read, failures), CancellationToken.None,
-            TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        Task[] others = [.. consumers.Skip(1).Select((consume, i) => Task.Factory.StartNew(
-            () => Guard(() => consume(Events(i + 1, cancellationToken)), failures),
-            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))];
+        Task reading = Task.Factory.StartNew(
+            () => Guard(Read, failures),
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default
+        );
+        Task[] others =
+        [
+            .. consumers
+                .Skip(1)
+                .Select(
+                    (consume, i) =>
+                        Task.Factory.StartNew(
+                            () => Guard(() => consume(Events(i + 1, cancellationToken)), failures),
+                            CancellationToken.None,
+                            TaskCreationOptions.LongRunning,
+                            TaskScheduler.Default
+                        )
+                ),
+        ];
         Guard(() => consumers[0](Events(0, cancellationToken)), failures);
         Task.WaitAll([reading, .. others], CancellationToken.None);
         if (!failures.IsEmpty)
         {
-            Exception first = failures.FirstOrDefault(f => f is not OperationCanceledException)
+            Exception first =
+                failures.FirstOrDefault(f => f is not OperationCanceledException)
                 ?? failures.First();
             ExceptionDispatchInfo.Throw(first);
         }
@@ -84,8 +104,10 @@ internal sealed class LogPipeline : IDisposable
 
     private IEnumerable<LoggedEvent> Events(int consumer, CancellationToken cancellationToken)
     {
-        using var stopped =
-            CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
+        using var stopped = CancellationTokenSource.CreateLinkedTokenSource(
+            cancellationToken,
+            _stop.Token
+        );
         foreach (LoggedEvent[] batch in _queues[consumer].GetConsumingEnumerable(stopped.Token))
         {
             foreach (LoggedEvent e in batch)

@@ -10,8 +10,16 @@ namespace Ledger.Api.Audit;
 /// decoding both work on UTF-8, so no string is ever made of them. Metadata and hash are read
 /// only when verifying.
 /// </summary>
-public sealed record LoggedEvent(long Seq, Guid StreamId, int Version, string Type, byte[] Data,
-    byte[]? Metadata, DateTime RecordedAt, byte[]? Hash);
+public sealed record LoggedEvent(
+    long Seq,
+    Guid StreamId,
+    int Version,
+    string Type,
+    byte[] Data,
+    byte[]? Metadata,
+    DateTime RecordedAt,
+    byte[]? Hash
+);
 
 /// <summary>
 /// The whole log in seq order through COPY .. TO STDOUT (FORMAT BINARY): one statement, one
@@ -51,10 +59,19 @@ public sealed class LogReader : IDisposable
 
     /// <summary>"PGCOPY\n\xff\r\n\0": the first 11 bytes of every binary COPY.</summary>
     private static readonly byte[] Signature =
-        [
-            (byte)'P', (byte)'G', (byte)'C', (byte)'O', (byte)'P', (byte)'Y', (byte)'\n', 0xFF,
-            (byte)'\r', (byte)'\n', 0,
-        ];
+    [
+        (byte)'P',
+        (byte)'G',
+        (byte)'C',
+        (byte)'O',
+        (byte)'P',
+        (byte)'Y',
+        (byte)'\n',
+        0xFF,
+        (byte)'\r',
+        (byte)'\n',
+        0,
+    ];
 
     /// <summary>timestamptz's binary form counts microseconds from 2000-01-01 UTC.</summary>
     private static readonly DateTime PostgresEpoch = new(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc);
@@ -90,9 +107,7 @@ public sealed class LogReader : IDisposable
         if (fields == -1)
         {
             // Read the stream to its end, so that the COPY completes rather than being cancelled.
-            while (_stream.Read(_buffer, 0, _buffer.Length) > 0)
-            {
-            }
+            while (_stream.Read(_buffer, 0, _buffer.Length) > 0) { }
             _start = _end = 0;
             return null;
         }
@@ -107,7 +122,8 @@ public sealed class LogReader : IDisposable
         byte[] data = Field().ToArray();
         byte[]? metadata = _withMetadataAndHash ? Field().ToArray() : null;
         DateTime recordedAt = PostgresEpoch.AddTicks(
-            BinaryPrimitives.ReadInt64BigEndian(Field(8)) * TimeSpan.TicksPerMicrosecond);
+            BinaryPrimitives.ReadInt64BigEndian(Field(8)) * TimeSpan.TicksPerMicrosecond
+        );
         byte[]? hash = _withMetadataAndHash ? Field().ToArray() : null;
         return new LoggedEvent(seq, streamId, version, type, data, metadata, recordedAt, hash);
     }
@@ -136,11 +152,15 @@ public sealed class LogReader : IDisposable
         Ensure(4);
         int length = BinaryPrimitives.ReadInt32BigEndian(_buffer.AsSpan(_start));
         _start += 4;
-        if (length < 0 || length > FieldBytesMax
-            || (expectedLength >= 0 && length != expectedLength))
+        if (
+            length < 0
+            || length > FieldBytesMax
+            || (expectedLength >= 0 && length != expectedLength)
+        )
         {
             throw new InvalidDataException(
-                $"a COPY field of {length} bytes where {expectedLength} were expected");
+                $"a COPY field of {length} bytes where {expectedLength} were expected"
+            );
         }
         Ensure(length);
         ReadOnlySpan<byte> field = _buffer.AsSpan(_start, length);

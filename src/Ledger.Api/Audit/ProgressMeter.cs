@@ -36,7 +36,8 @@ public sealed class ProgressMeter(TextWriter? output, string label)
     public void Done(long eventsDone) =>
         output?.WriteLine(
             $"{label}: {eventsDone:N0} events done in {Elapsed.TotalSeconds:N1} s, "
-            + $"{Rate(eventsDone, Elapsed):N0} events/s");
+                + $"{Rate(eventsDone, Elapsed):N0} events/s"
+        );
 
     public static double Rate(long events, TimeSpan elapsed) =>
         elapsed > TimeSpan.Zero ? events / elapsed.TotalSeconds : 0;

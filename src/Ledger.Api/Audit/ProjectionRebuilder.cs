@@ -15,7 +15,8 @@ public sealed record RebuildResult(
     int Connections,
     long RowsChanged,
     TimeSpan Elapsed,
-    TimeSpan LockedElapsed)
+    TimeSpan LockedElapsed
+)
 {
     public double EventsPerSecond => ProgressMeter.Rate(Events + CatchUpEvents, Elapsed);
 
@@ -56,8 +57,11 @@ public sealed record RebuildResult(
 /// five); comparing first keeps the locked work to the rows that differ.
 /// </para>
 /// </summary>
-public sealed class ProjectionRebuilder(NpgsqlDataSource dataSource, EventTypeRegistry registry,
-    TextWriter? progress = null)
+public sealed class ProjectionRebuilder(
+    NpgsqlDataSource dataSource,
+    EventTypeRegistry registry,
+    TextWriter? progress = null
+)
 {
     /// <summary>
     /// Readers and appends queue behind a waiting lock request, so the wait is bounded.
@@ -94,8 +98,9 @@ public sealed class ProjectionRebuilder(NpgsqlDataSource dataSource, EventTypeRe
         var decoder = new EventDecoder(registry);
         await FirstPassAsync(replay, gaps, decoder, cancellationToken);
         long firstPassEvents = replay.EventsApplied;
-        await using NpgsqlConnection connection =
-            await dataSource.OpenConnectionAsync(cancellationToken);
+        await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(
+            cancellationToken
+        );
         try
         {
             await StageAllAsync(connection, replay, cancellationToken);
@@ -105,11 +110,24 @@ public sealed class ProjectionRebuilder(NpgsqlDataSource dataSource, EventTypeRe
                 await AfterFirstPass(cancellationToken);
             }
             var locked = Stopwatch.StartNew();
-            long changed =
-                await SwapAsync(connection, replay, gaps, decoder, differing, cancellationToken);
-            return new RebuildResult(firstPassEvents, replay.EventsApplied - firstPassEvents,
-                replay.Balances.Count, replay.Holds.Count, replay.Connections.Count, changed,
-                clock.Elapsed, locked.Elapsed);
+            long changed = await SwapAsync(
+                connection,
+                replay,
+                gaps,
+                decoder,
+                differing,
+                cancellationToken
+            );
+            return new RebuildResult(
+                firstPassEvents,
+                replay.EventsApplied - firstPassEvents,
+                replay.Balances.Count,
+                replay.Holds.Count,
+                replay.Connections.Count,
+                changed,
+                clock.Elapsed,
+                locked.Elapsed
+            );
         }
         finally
         {
@@ -117,62 +135,97 @@ public sealed class ProjectionRebuilder(NpgsqlDataSource dataSource, EventTypeRe
         }
     }
 
-    private async Task FirstPassAsync(ProjectionReplay replay, SeqGaps gaps, EventDecoder decoder,
-        CancellationToken cancellationToken)
+    private async Task FirstPassAsync(
+        ProjectionReplay replay,
+        SeqGaps gaps,
+        EventDecoder decoder,
+        CancellationToken cancellationToken
+    )
     {
         var meter = new ProgressMeter(progress, "rebuild");
-        await using NpgsqlConnection connection =
-            await dataSource.OpenConnectionAsync(cancellationToken);
+        await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(
+            cancellationToken
+        );
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(
-            IsolationLevel.RepeatableRead, cancellationToken);
+            IsolationLevel.RepeatableRead,
+            cancellationToken
+        );
         using var pipeline = new LogPipeline(LogReader.ForReplay(connection));
         pipeline.Run(
-        [
-            events =>
-            {
-                foreach (LoggedEvent e in events)
+            [
+                events =>
                 {
-                    gaps.Observe(e.Seq);
-                    object data = decoder.Decode(e.Type, e.Data);
-                    replay.Apply(new ReplayEvent(e.Seq, e.StreamId, e.Version, data, e.RecordedAt));
-                    meter.Tick(replay.EventsApplied);
-                }
-            },
-        ], cancellationToken);
+                    foreach (LoggedEvent e in events)
+                    {
+                        gaps.Observe(e.Seq);
+                        object data = decoder.Decode(e.Type, e.Data);
+                        replay.Apply(
+                            new ReplayEvent(e.Seq, e.StreamId, e.Version, data, e.RecordedAt)
+                        );
+                        meter.Tick(replay.EventsApplied);
+                    }
+                },
+            ],
+            cancellationToken
+        );
         meter.Done(replay.EventsApplied);
     }
 
-    private static async Task StageAllAsync(NpgsqlConnection connection, ProjectionReplay replay,
-        CancellationToken cancellationToken)
+    private static async Task StageAllAsync(
+        NpgsqlConnection connection,
+        ProjectionReplay replay,
+        CancellationToken cancellationToken
+    )
     {
         await ExecuteAsync(connection, DropStagingSql, cancellationToken);
         await ExecuteAsync(connection, ViewWriter.CreateStagingSql, cancellationToken);
-        await ViewWriter.StageAsync(connection, replay.Balances, replay.Holds, replay.Connections,
-            cancellationToken);
+        await ViewWriter.StageAsync(
+            connection,
+            replay.Balances,
+            replay.Holds,
+            replay.Connections,
+            cancellationToken
+        );
         await ExecuteAsync(connection, ViewWriter.AnalyzeStagingSql, cancellationToken);
     }
 
     /// <summary>Under the lock: catch up, restage what the catch-up touched, replace the rows that
     /// differ. Returns the number of view rows replaced.</summary>
-    private static async Task<long> SwapAsync(NpgsqlConnection connection, ProjectionReplay replay,
-        SeqGaps gaps, EventDecoder decoder, ViewKeys differing, CancellationToken cancellationToken)
+    private static async Task<long> SwapAsync(
+        NpgsqlConnection connection,
+        ProjectionReplay replay,
+        SeqGaps gaps,
+        EventDecoder decoder,
+        ViewKeys differing,
+        CancellationToken cancellationToken
+    )
     {
-        await using NpgsqlTransaction transaction =
-            await connection.BeginTransactionAsync(cancellationToken);
+        await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(
+            cancellationToken
+        );
         await LockTimeout.SetLocalAsync(connection, LockWaitSecondsMax, cancellationToken);
         await ExecuteAsync(connection, LockViewsSql, cancellationToken);
-        (HashSet<BalanceKey> balances, HashSet<Guid> streams) =
-            await CatchUpAsync(connection, replay, gaps, decoder, cancellationToken);
+        (HashSet<BalanceKey> balances, HashSet<Guid> streams) = await CatchUpAsync(
+            connection,
+            replay,
+            gaps,
+            decoder,
+            cancellationToken
+        );
         if (balances.Count > 0 || streams.Count > 0)
         {
             await ViewWriter.UnstageAsync(connection, balances, streams, cancellationToken);
-            await ViewWriter.StageAsync(connection,
+            await ViewWriter.StageAsync(
+                connection,
                 balances.Select(k => KeyValuePair.Create(k, replay.Balances[k])),
-                streams.Where(replay.Holds.ContainsKey)
+                streams
+                    .Where(replay.Holds.ContainsKey)
                     .Select(id => KeyValuePair.Create(id, replay.Holds[id])),
-                streams.Where(replay.Connections.ContainsKey)
+                streams
+                    .Where(replay.Connections.ContainsKey)
                     .Select(id => KeyValuePair.Create(id, replay.Connections[id])),
-                cancellationToken);
+                cancellationToken
+            );
             differing.Balances.UnionWith(balances.Select(BalanceRowKey.Of));
             differing.Holds.UnionWith(streams.Where(replay.Holds.ContainsKey));
             differing.Connections.UnionWith(streams.Where(replay.Connections.ContainsKey));
@@ -189,8 +242,12 @@ public sealed class ProjectionRebuilder(NpgsqlDataSource dataSource, EventTypeRe
     /// Applies the events the first pass missed; returns the balances and streams they touched.
     /// </summary>
     private static async Task<(HashSet<BalanceKey> Balances, HashSet<Guid> Streams)> CatchUpAsync(
-        NpgsqlConnection connection, ProjectionReplay replay, SeqGaps gaps, EventDecoder decoder,
-        CancellationToken cancellationToken)
+        NpgsqlConnection connection,
+        ProjectionReplay replay,
+        SeqGaps gaps,
+        EventDecoder decoder,
+        CancellationToken cancellationToken
+    )
     {
         var balances = new HashSet<BalanceKey>();
         var streams = new HashSet<Guid>();
@@ -202,8 +259,13 @@ public sealed class ProjectionRebuilder(NpgsqlDataSource dataSource, EventTypeRe
         while (await reader.ReadAsync(cancellationToken))
         {
             object data = decoder.Decode(reader.GetString(3), reader.GetFieldValue<byte[]>(4));
-            var e = new ReplayEvent(reader.GetInt64(0), reader.GetGuid(1), reader.GetInt32(2), data,
-                reader.GetFieldValue<DateTime>(5));
+            var e = new ReplayEvent(
+                reader.GetInt64(0),
+                reader.GetGuid(1),
+                reader.GetInt32(2),
+                data,
+                reader.GetFieldValue<DateTime>(5)
+            );
             replay.Apply(e);
             streams.Add(e.StreamId);
             if (BalanceEffects.Of(data) is { } delta)
@@ -214,8 +276,11 @@ public sealed class ProjectionRebuilder(NpgsqlDataSource dataSource, EventTypeRe
         return (balances, streams);
     }
 
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql,
-        CancellationToken cancellationToken)
+    private static async Task ExecuteAsync(
+        NpgsqlConnection connection,
+        string sql,
+        CancellationToken cancellationToken
+    )
     {
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync(cancellationToken);
@@ -246,7 +311,8 @@ public sealed class ProjectionRebuilder(NpgsqlDataSource dataSource, EventTypeRe
                 if (Lows.Count >= RangesMax)
                 {
                     throw new EventStoreInvariantException(
-                        $"the log has more than {RangesMax} seq gaps");
+                        $"the log has more than {RangesMax} seq gaps"
+                    );
                 }
                 Lows.Add(HighestSeq + 1);
                 Highs.Add(seq - 1);

@@ -10,13 +10,22 @@ using Npgsql;
 namespace Ledger.Api.Audit;
 
 /// <summary>One event as a replay applies it: its place in the log and its decoded data.</summary>
-public readonly record struct ReplayEvent(long Seq, Guid StreamId, int Version, object Data,
-    DateTime RecordedAt);
+public readonly record struct ReplayEvent(
+    long Seq,
+    Guid StreamId,
+    int Version,
+    object Data,
+    DateTime RecordedAt
+);
 
 /// <summary>A row of ledger.balances as the log implies it. Parts are signed: a replay of a
 /// damaged log can drive one below zero, and that must be reported, not hidden.</summary>
-public sealed record BalanceRow(BigInteger Available, BigInteger Reserved, BigInteger PendingCredit,
-    DateTime UpdatedAt)
+public sealed record BalanceRow(
+    BigInteger Available,
+    BigInteger Reserved,
+    BigInteger PendingCredit,
+    DateTime UpdatedAt
+)
 {
     public static BalanceRow Zero(DateTime at) => new(0, 0, 0, at);
 }
@@ -28,8 +37,12 @@ public sealed record HoldRow(string Kind, Hold Hold, DateTime CreatedAt, DateTim
 }
 
 /// <summary>A row of ledger.connections as the log implies it.</summary>
-public sealed record ConnectionRow(Connection Connection, string? DeactivationReason,
-    DateTime CreatedAt, DateTime UpdatedAt);
+public sealed record ConnectionRow(
+    Connection Connection,
+    string? DeactivationReason,
+    DateTime CreatedAt,
+    DateTime UpdatedAt
+);
 
 /// <summary>
 /// Every view (balances, hold_status, connections) rebuilt in memory from events, with the
@@ -70,24 +83,40 @@ public sealed class ProjectionReplay
     /// <summary>
     /// Replays the log up to a seq (inclusive) into a new replay. A broken rule throws.
     /// </summary>
-    public static async Task<ProjectionReplay> ReplayAsync(NpgsqlDataSource dataSource,
-        EventTypeRegistry registry, long upToSeq, CancellationToken cancellationToken)
+    public static async Task<ProjectionReplay> ReplayAsync(
+        NpgsqlDataSource dataSource,
+        EventTypeRegistry registry,
+        long upToSeq,
+        CancellationToken cancellationToken
+    )
     {
         var replay = new ProjectionReplay();
-        await using NpgsqlConnection connection =
-            await dataSource.OpenConnectionAsync(cancellationToken);
+        await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(
+            cancellationToken
+        );
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(
-            IsolationLevel.RepeatableRead, cancellationToken);
+            IsolationLevel.RepeatableRead,
+            cancellationToken
+        );
         await using var command = new NpgsqlCommand(ReplaySql, connection, transaction);
         command.Parameters.Add(new NpgsqlParameter { Value = upToSeq });
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(
-            CommandBehavior.SequentialAccess, cancellationToken);
+            CommandBehavior.SequentialAccess,
+            cancellationToken
+        );
         while (await reader.ReadAsync(cancellationToken))
         {
             string type = reader.GetString(3);
             object data = registry.Deserialize(type, reader.GetString(4));
-            replay.Apply(new ReplayEvent(reader.GetInt64(0), reader.GetGuid(1), reader.GetInt32(2),
-                data, reader.GetFieldValue<DateTime>(5)));
+            replay.Apply(
+                new ReplayEvent(
+                    reader.GetInt64(0),
+                    reader.GetGuid(1),
+                    reader.GetInt32(2),
+                    data,
+                    reader.GetFieldValue<DateTime>(5)
+                )
+            );
         }
         return replay;
     }
@@ -112,8 +141,15 @@ public sealed class ProjectionReplay
                 ApplyConnection(e, report);
                 break;
             default:
-                report(Discrepancy.OfEvent(e.StreamId, e.Version, "type", "a ledger event",
-                    e.Data.GetType().Name));
+                report(
+                    Discrepancy.OfEvent(
+                        e.StreamId,
+                        e.Version,
+                        "type",
+                        "a ledger event",
+                        e.Data.GetType().Name
+                    )
+                );
                 break;
         }
         if (BalanceEffects.Of(e.Data) is { } delta)
@@ -130,14 +166,28 @@ public sealed class ProjectionReplay
         string kind = StreamKinds.Of(e.Data)!;
         if (row is not null && row.Kind != kind)
         {
-            report(Discrepancy.OfEvent(e.StreamId, e.Version, "type", $"an event of a {row.Kind}",
-                $"an event of a {kind}"));
+            report(
+                Discrepancy.OfEvent(
+                    e.StreamId,
+                    e.Version,
+                    "type",
+                    $"an event of a {row.Kind}",
+                    $"an event of a {kind}"
+                )
+            );
             return;
         }
         if (held.HoldId != e.StreamId)
         {
-            report(Discrepancy.OfEvent(e.StreamId, e.Version, "data.holdId", $"{e.StreamId:D}",
-                $"{held.HoldId:D}"));
+            report(
+                Discrepancy.OfEvent(
+                    e.StreamId,
+                    e.Version,
+                    "data.holdId",
+                    $"{e.StreamId:D}",
+                    $"{held.HoldId:D}"
+                )
+            );
             return;
         }
         Hold next;
@@ -147,13 +197,24 @@ public sealed class ProjectionReplay
         }
         catch (InvariantViolationException violation)
         {
-            report(Discrepancy.OfEvent(e.StreamId, e.Version, "type",
-                $"an event that may follow status {row?.Status ?? "none"}", violation.Message));
+            report(
+                Discrepancy.OfEvent(
+                    e.StreamId,
+                    e.Version,
+                    "type",
+                    $"an event that may follow status {row?.Status ?? "none"}",
+                    violation.Message
+                )
+            );
             return;
         }
         _holds[e.StreamId] = row is null
             ? new HoldRow(kind, next, e.RecordedAt, e.RecordedAt)
-            : row with { Hold = next, UpdatedAt = e.RecordedAt };
+            : row with
+            {
+                Hold = next,
+                UpdatedAt = e.RecordedAt,
+            };
     }
 
     private void ApplyConnection(ReplayEvent e, Action<Discrepancy> report)
@@ -161,22 +222,31 @@ public sealed class ProjectionReplay
         _connections.TryGetValue(e.StreamId, out ConnectionRow? row);
         ConnectionRow? next = (row, e.Data) switch
         {
-            (null, ConnectionActivated a) when a.ConnectionId == e.StreamId =>
-                new ConnectionRow(Connection.Create(a), null, e.RecordedAt, e.RecordedAt),
-            ({ } r, ConnectionDeactivated d) when d.ConnectionId == e.StreamId =>
-                r with
-                {
-                    Connection = r.Connection.Apply(d),
-                    DeactivationReason = d.Reason,
-                    UpdatedAt = e.RecordedAt,
-                },
+            (null, ConnectionActivated a) when a.ConnectionId == e.StreamId => new ConnectionRow(
+                Connection.Create(a),
+                null,
+                e.RecordedAt,
+                e.RecordedAt
+            ),
+            ({ } r, ConnectionDeactivated d) when d.ConnectionId == e.StreamId => r with
+            {
+                Connection = r.Connection.Apply(d),
+                DeactivationReason = d.Reason,
+                UpdatedAt = e.RecordedAt,
+            },
             _ => null,
         };
         if (next is null)
         {
-            report(Discrepancy.OfEvent(e.StreamId, e.Version, "type",
-                $"an event that may follow version {row?.Connection.Version ?? 0} of a connection",
-                e.Data.GetType().Name));
+            report(
+                Discrepancy.OfEvent(
+                    e.StreamId,
+                    e.Version,
+                    "type",
+                    $"an event that may follow version {row?.Connection.Version ?? 0} of a connection",
+                    e.Data.GetType().Name
+                )
+            );
             return;
         }
         _connections[e.StreamId] = next;
@@ -187,8 +257,12 @@ public sealed class ProjectionReplay
         BalanceRow row = _balances.TryGetValue(delta.Key, out BalanceRow? found)
             ? found
             : BalanceRow.Zero(e.RecordedAt);
-        var next = new BalanceRow(row.Available + delta.Available, row.Reserved + delta.Reserved,
-            row.PendingCredit + delta.PendingCredit, e.RecordedAt);
+        var next = new BalanceRow(
+            row.Available + delta.Available,
+            row.Reserved + delta.Reserved,
+            row.PendingCredit + delta.PendingCredit,
+            e.RecordedAt
+        );
         _balances[delta.Key] = next;
         ReportNegative(e, delta.Key, "available", next.Available, report);
         ReportNegative(e, delta.Key, "reserved", next.Reserved, report);
@@ -198,13 +272,24 @@ public sealed class ProjectionReplay
     /// <summary>
     /// Balance.Apply's rule: no part is ever negative. On replay it is a finding.
     /// </summary>
-    private static void ReportNegative(ReplayEvent e, BalanceKey key, string part, BigInteger value,
-        Action<Discrepancy> report)
+    private static void ReportNegative(
+        ReplayEvent e,
+        BalanceKey key,
+        string part,
+        BigInteger value,
+        Action<Discrepancy> report
+    )
     {
         if (value.Sign < 0)
         {
-            report(Discrepancy.OfBalance(key, part,
-                $"a quantity >= 0 after stream {e.StreamId:D} version {e.Version}", $"{value}"));
+            report(
+                Discrepancy.OfBalance(
+                    key,
+                    part,
+                    $"a quantity >= 0 after stream {e.StreamId:D} version {e.Version}",
+                    $"{value}"
+                )
+            );
         }
     }
 }

@@ -39,13 +39,18 @@ public static class StreamKinds
     public static string? Of(Type eventType) => KindsByType.GetValueOrDefault(eventType);
 
     /// <summary>hold_status.status: the ledger's word, where a refusal is "rejected".</summary>
-    public static string StatusText(HoldStatus status) => status switch
-    {
-        HoldStatus.Requested => "requested",
-        HoldStatus.Reserved => "reserved",
-        HoldStatus.Rejected => "rejected",
-        HoldStatus.Cleared => "cleared",
-        HoldStatus.Released => "released",
-        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "no such hold status"),
-    };
+    public static string StatusText(HoldStatus status) =>
+        status switch
+        {
+            HoldStatus.Requested => "requested",
+            HoldStatus.Reserved => "reserved",
+            HoldStatus.Rejected => "rejected",
+            HoldStatus.Cleared => "cleared",
+            HoldStatus.Released => "released",
+            _ => throw new ArgumentOutOfRangeException(
+                nameof(status),
+                status,
+                "no such hold status"
+            ),
+        };
 }

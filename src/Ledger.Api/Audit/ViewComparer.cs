@@ -45,8 +45,10 @@ internal sealed class ViewComparer(ProjectionReplay replay, DiscrepancyLog log)
         await CompareConnectionsAsync(connection, cancellationToken);
     }
 
-    private async Task CompareBalancesAsync(NpgsqlConnection connection,
-        CancellationToken cancellationToken)
+    private async Task CompareBalancesAsync(
+        NpgsqlConnection connection,
+        CancellationToken cancellationToken
+    )
     {
         var seen = new HashSet<BalanceKey>();
         await using var command = new NpgsqlCommand(BalancesSql, connection);
@@ -71,8 +73,11 @@ internal sealed class ViewComparer(ProjectionReplay replay, DiscrepancyLog log)
             var fields = new FieldComparer((f, e, a) => Discrepancy.OfBalance(key, f, e, a), log);
             fields.Compare("available", expected.Available, reader.GetFieldValue<BigInteger>(3));
             fields.Compare("reserved", expected.Reserved, reader.GetFieldValue<BigInteger>(4));
-            fields.Compare("pending_credit", expected.PendingCredit,
-                reader.GetFieldValue<BigInteger>(5));
+            fields.Compare(
+                "pending_credit",
+                expected.PendingCredit,
+                reader.GetFieldValue<BigInteger>(5)
+            );
         }
         foreach (BalanceKey key in replay.Balances.Keys.Where(k => !seen.Contains(k)))
         {
@@ -80,8 +85,10 @@ internal sealed class ViewComparer(ProjectionReplay replay, DiscrepancyLog log)
         }
     }
 
-    private async Task CompareHoldsAsync(NpgsqlConnection connection,
-        CancellationToken cancellationToken)
+    private async Task CompareHoldsAsync(
+        NpgsqlConnection connection,
+        CancellationToken cancellationToken
+    )
     {
         var seen = new HashSet<Guid>();
         await using var command = new NpgsqlCommand(HoldsSql, connection);
@@ -96,8 +103,11 @@ internal sealed class ViewComparer(ProjectionReplay replay, DiscrepancyLog log)
                 log.Add(Discrepancy.OfHold(id, "row", Discrepancy.None, "a row"));
                 continue;
             }
-            CompareHold(expected, reader,
-                new FieldComparer((f, e, a) => Discrepancy.OfHold(id, f, e, a), log));
+            CompareHold(
+                expected,
+                reader,
+                new FieldComparer((f, e, a) => Discrepancy.OfHold(id, f, e, a), log)
+            );
         }
         foreach (Guid id in replay.Holds.Keys.Where(k => !seen.Contains(k)))
         {
@@ -114,19 +124,27 @@ internal sealed class ViewComparer(ProjectionReplay replay, DiscrepancyLog log)
         fields.Compare("partners_connection_id", request.PartnersConnectionId, reader.GetString(4));
         fields.Compare("partner_client_id", request.PartnerClientId, reader.GetString(5));
         fields.Compare("currency", request.Amount.Currency.Code, reader.GetString(6));
-        fields.Compare("quantity", request.Amount.Quantity.Value,
-            reader.GetFieldValue<BigInteger>(7));
+        fields.Compare(
+            "quantity",
+            request.Amount.Quantity.Value,
+            reader.GetFieldValue<BigInteger>(7)
+        );
         fields.Compare("status", expected.Status, reader.GetString(8));
-        fields.Compare("partner_reference", expected.Hold.PartnerReference,
-            NullableText(reader, 9));
+        fields.Compare(
+            "partner_reference",
+            expected.Hold.PartnerReference,
+            NullableText(reader, 9)
+        );
         fields.Compare("rejection_reason", expected.Hold.RejectionReason, NullableText(reader, 10));
         fields.Compare("version", expected.Hold.Version, reader.GetInt32(11));
         fields.Compare("created_at", expected.CreatedAt, reader.GetFieldValue<DateTime>(12));
         fields.Compare("updated_at", expected.UpdatedAt, reader.GetFieldValue<DateTime>(13));
     }
 
-    private async Task CompareConnectionsAsync(NpgsqlConnection connection,
-        CancellationToken cancellationToken)
+    private async Task CompareConnectionsAsync(
+        NpgsqlConnection connection,
+        CancellationToken cancellationToken
+    )
     {
         var seen = new HashSet<Guid>();
         await using var command = new NpgsqlCommand(ConnectionsSql, connection);
@@ -141,18 +159,25 @@ internal sealed class ViewComparer(ProjectionReplay replay, DiscrepancyLog log)
                 log.Add(Discrepancy.OfConnection(id, "row", Discrepancy.None, "a row"));
                 continue;
             }
-            CompareConnection(expected, reader,
-                new FieldComparer((f, e, a) => Discrepancy.OfConnection(id, f, e, a), log));
+            CompareConnection(
+                expected,
+                reader,
+                new FieldComparer((f, e, a) => Discrepancy.OfConnection(id, f, e, a), log)
+            );
         }
         foreach (Guid id in replay.Connections.Keys.Where(k => !seen.Contains(k)))
         {
-            log.Add(Discrepancy.OfConnection(id, "row", "a ledger.connections row",
-                Discrepancy.None));
+            log.Add(
+                Discrepancy.OfConnection(id, "row", "a ledger.connections row", Discrepancy.None)
+            );
         }
     }
 
-    private static void CompareConnection(ConnectionRow expected, NpgsqlDataReader reader,
-        FieldComparer fields)
+    private static void CompareConnection(
+        ConnectionRow expected,
+        NpgsqlDataReader reader,
+        FieldComparer fields
+    )
     {
         var c = expected.Connection;
         fields.Compare("client_id", c.ClientId, reader.GetGuid(1));
@@ -171,8 +196,10 @@ internal sealed class ViewComparer(ProjectionReplay replay, DiscrepancyLog log)
         reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
     /// <summary>Reports a field whose live value differs from the replayed one.</summary>
-    private sealed class FieldComparer(Func<string, string, string, Discrepancy> subject,
-        DiscrepancyLog log)
+    private sealed class FieldComparer(
+        Func<string, string, string, Discrepancy> subject,
+        DiscrepancyLog log
+    )
     {
         public void Compare<T>(string field, T expected, T found)
         {
@@ -182,12 +209,13 @@ internal sealed class ViewComparer(ProjectionReplay replay, DiscrepancyLog log)
             }
         }
 
-        private static string Text<T>(T value) => value switch
-        {
-            null => "null",
-            DateTime time => EventHash.RecordedAtText(time),
-            bool flag => flag ? "true" : "false",
-            _ => value.ToString() ?? "null",
-        };
+        private static string Text<T>(T value) =>
+            value switch
+            {
+                null => "null",
+                DateTime time => EventHash.RecordedAtText(time),
+                bool flag => flag ? "true" : "false",
+                _ => value.ToString() ?? "null",
+            };
     }
 }

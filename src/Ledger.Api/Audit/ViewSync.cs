@@ -94,8 +94,10 @@ internal static class ViewSync
     /// <summary>
     /// The keys whose live row differs from its staged row, or exists on one side only.
     /// </summary>
-    public static async Task<ViewKeys> DiffAsync(NpgsqlConnection connection,
-        CancellationToken cancellationToken)
+    public static async Task<ViewKeys> DiffAsync(
+        NpgsqlConnection connection,
+        CancellationToken cancellationToken
+    )
     {
         var keys = new ViewKeys();
         await using (var command = new NpgsqlCommand(DiffBalancesSql, connection))
@@ -104,7 +106,8 @@ internal static class ViewSync
             while (await reader.ReadAsync(cancellationToken))
             {
                 keys.Balances.Add(
-                    new BalanceRowKey(reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2)));
+                    new BalanceRowKey(reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2))
+                );
             }
         }
         await ReadIdsAsync(connection, DiffHoldsSql, keys.Holds, cancellationToken);
@@ -113,8 +116,11 @@ internal static class ViewSync
     }
 
     /// <summary>Replaces the live rows of these keys with the staged ones.</summary>
-    public static async Task ReplaceAsync(NpgsqlConnection connection, ViewKeys keys,
-        CancellationToken cancellationToken)
+    public static async Task ReplaceAsync(
+        NpgsqlConnection connection,
+        ViewKeys keys,
+        CancellationToken cancellationToken
+    )
     {
         BalanceRowKey[] balances = [.. keys.Balances];
         Guid[] holds = [.. keys.Holds];
@@ -122,30 +128,41 @@ internal static class ViewSync
         await using var batch = new NpgsqlBatch(connection);
         foreach (string sql in new[] { DeleteBalancesSql, InsertBalancesSql })
         {
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(sql)
-            {
-                Parameters =
+            batch.BatchCommands.Add(
+                new NpgsqlBatchCommand(sql)
                 {
-                    new() { Value = balances.Select(k => k.ClientId).ToArray() },
-                    new() { Value = balances.Select(k => k.ConnectionId).ToArray() },
-                    new() { Value = balances.Select(k => k.Currency).ToArray() },
-                },
-            });
+                    Parameters =
+                    {
+                        new() { Value = balances.Select(k => k.ClientId).ToArray() },
+                        new() { Value = balances.Select(k => k.ConnectionId).ToArray() },
+                        new() { Value = balances.Select(k => k.Currency).ToArray() },
+                    },
+                }
+            );
         }
-        foreach ((string sql, Guid[] ids) in new[]
-        {
-            (DeleteHoldsSql, holds), (InsertHoldsSql, holds),
-            (DeleteConnectionsSql, connections), (InsertConnectionsSql, connections),
-        })
+        foreach (
+            (string sql, Guid[] ids) in new[]
+            {
+                (DeleteHoldsSql, holds),
+                (InsertHoldsSql, holds),
+                (DeleteConnectionsSql, connections),
+                (InsertConnectionsSql, connections),
+            }
+        )
         {
             batch.BatchCommands.Add(
-                new NpgsqlBatchCommand(sql) { Parameters = { new() { Value = ids } } });
+                new NpgsqlBatchCommand(sql) { Parameters = { new() { Value = ids } } }
+            );
         }
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static async Task ReadIdsAsync(NpgsqlConnection connection, string sql,
-        HashSet<Guid> ids, CancellationToken cancellationToken)
+    private static async Task ReadIdsAsync(
+        NpgsqlConnection connection,
+        string sql,
+        HashSet<Guid> ids,
+        CancellationToken cancellationToken
+    )
     {
         await using var command = new NpgsqlCommand(sql, connection);
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);

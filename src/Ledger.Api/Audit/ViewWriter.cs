@@ -54,11 +54,13 @@ internal static class ViewWriter
     private const string UnstageConnectionsSql =
         "DELETE FROM pg_temp.staged_connections WHERE connection_id = ANY($1)";
 
-    public static async Task StageAsync(NpgsqlConnection connection,
+    public static async Task StageAsync(
+        NpgsqlConnection connection,
         IEnumerable<KeyValuePair<BalanceKey, BalanceRow>> balances,
         IEnumerable<KeyValuePair<Guid, HoldRow>> holds,
         IEnumerable<KeyValuePair<Guid, ConnectionRow>> connections,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken
+    )
     {
         await WriteBalancesAsync(connection, balances, cancellationToken);
         await WriteHoldsAsync(connection, holds, cancellationToken);
@@ -68,9 +70,12 @@ internal static class ViewWriter
     /// <summary>
     /// Removes staged rows for these balances and streams, so they can be staged anew.
     /// </summary>
-    public static async Task UnstageAsync(NpgsqlConnection connection,
-        IReadOnlyCollection<BalanceKey> balances, IReadOnlyCollection<Guid> streams,
-        CancellationToken cancellationToken)
+    public static async Task UnstageAsync(
+        NpgsqlConnection connection,
+        IReadOnlyCollection<BalanceKey> balances,
+        IReadOnlyCollection<Guid> streams,
+        CancellationToken cancellationToken
+    )
     {
         Guid[] streamIds = [.. streams];
         await using var batch = new NpgsqlBatch(connection)
@@ -99,12 +104,16 @@ internal static class ViewWriter
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static async Task WriteBalancesAsync(NpgsqlConnection connection,
-        IEnumerable<KeyValuePair<BalanceKey, BalanceRow>> rows, CancellationToken cancellationToken)
+    private static async Task WriteBalancesAsync(
+        NpgsqlConnection connection,
+        IEnumerable<KeyValuePair<BalanceKey, BalanceRow>> rows,
+        CancellationToken cancellationToken
+    )
     {
-        await using NpgsqlBinaryImporter importer =
-            await connection.BeginBinaryImportAsync(BalancesCopy,
-            cancellationToken);
+        await using NpgsqlBinaryImporter importer = await connection.BeginBinaryImportAsync(
+            BalancesCopy,
+            cancellationToken
+        );
         foreach ((BalanceKey key, BalanceRow row) in rows)
         {
             importer.StartRow();
@@ -119,12 +128,16 @@ internal static class ViewWriter
         await importer.CompleteAsync(cancellationToken);
     }
 
-    private static async Task WriteHoldsAsync(NpgsqlConnection connection,
-        IEnumerable<KeyValuePair<Guid, HoldRow>> rows, CancellationToken cancellationToken)
+    private static async Task WriteHoldsAsync(
+        NpgsqlConnection connection,
+        IEnumerable<KeyValuePair<Guid, HoldRow>> rows,
+        CancellationToken cancellationToken
+    )
     {
-        await using NpgsqlBinaryImporter importer =
-            await connection.BeginBinaryImportAsync(HoldsCopy,
-            cancellationToken);
+        await using NpgsqlBinaryImporter importer = await connection.BeginBinaryImportAsync(
+            HoldsCopy,
+            cancellationToken
+        );
         foreach ((Guid id, HoldRow row) in rows)
         {
             var request = row.Hold.Request;
@@ -147,12 +160,16 @@ internal static class ViewWriter
         await importer.CompleteAsync(cancellationToken);
     }
 
-    private static async Task WriteConnectionsAsync(NpgsqlConnection connection,
-        IEnumerable<KeyValuePair<Guid, ConnectionRow>> rows, CancellationToken cancellationToken)
+    private static async Task WriteConnectionsAsync(
+        NpgsqlConnection connection,
+        IEnumerable<KeyValuePair<Guid, ConnectionRow>> rows,
+        CancellationToken cancellationToken
+    )
     {
-        await using NpgsqlBinaryImporter importer =
-            await connection.BeginBinaryImportAsync(ConnectionsCopy,
-            cancellationToken);
+        await using NpgsqlBinaryImporter importer = await connection.BeginBinaryImportAsync(
+            ConnectionsCopy,
+            cancellationToken
+        );
         foreach ((Guid id, ConnectionRow row) in rows)
         {
             var c = row.Connection;

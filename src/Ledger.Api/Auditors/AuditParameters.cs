@@ -29,12 +29,21 @@ public sealed partial class AuditParameters
         {
             return null;
         }
-        if (!Rfc3339().IsMatch(text)
-            || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture,
-                DateTimeStyles.AdjustToUniversal, out DateTimeOffset instant))
+        if (
+            !Rfc3339().IsMatch(text)
+            || !DateTimeOffset.TryParse(
+                text,
+                CultureInfo.InvariantCulture,
+                DateTimeStyles.AdjustToUniversal,
+                out DateTimeOffset instant
+            )
+        )
         {
-            Fail(name, "must be an RFC 3339 date-time with an offset, at most "
-                + $"{FractionDigitsMax} fractional digits, e.g. 2026-11-21T05:13:29.383138Z");
+            Fail(
+                name,
+                "must be an RFC 3339 date-time with an offset, at most "
+                    + $"{FractionDigitsMax} fractional digits, e.g. 2026-11-21T05:13:29.383138Z"
+            );
             return null;
         }
         return instant.ToUniversalTime();
@@ -47,8 +56,10 @@ public sealed partial class AuditParameters
         {
             return null;
         }
-        if (text.Length > SeqDigitsMax
-            || !long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long seq))
+        if (
+            text.Length > SeqDigitsMax
+            || !long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long seq)
+        )
         {
             Fail(name, "must be a seq: an integer of plain digits, 0 or more");
             return null;

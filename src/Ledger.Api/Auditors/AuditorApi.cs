@@ -20,16 +20,19 @@ public static class AuditorApi
 
     public static RouteGroupBuilder MapAuditorApi(this RouteGroupBuilder query)
     {
-        query.MapGet("/streams/{streamId}/events", StreamEventsEndpoint.HandleAsync)
+        query
+            .MapGet("/streams/{streamId}/events", StreamEventsEndpoint.HandleAsync)
             .WithName("GetStreamEvents")
             .RequireRole(ApiRole.Auditor)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
-        query.MapGet(BalancesAsOfPath, BalancesAsOfEndpoint.HandleAsync)
+        query
+            .MapGet(BalancesAsOfPath, BalancesAsOfEndpoint.HandleAsync)
             .WithName("GetClientBalancesAsOf")
             .RequireRole(ApiRole.Auditor)
             .ProducesProblem(StatusCodes.Status400BadRequest);
-        query.MapGet("/clients/{clientId}/statement", StatementEndpoint.HandleAsync)
+        query
+            .MapGet("/clients/{clientId}/statement", StatementEndpoint.HandleAsync)
             .WithName("GetClientStatement")
             .RequireRole(ApiRole.Auditor)
             .ProducesProblem(StatusCodes.Status400BadRequest);

@@ -16,8 +16,9 @@ namespace Ledger.Api.Auditors;
 /// </summary>
 public sealed class BalanceFold(Guid clientId)
 {
-    private readonly SortedDictionary<string, ConnectionState> _connections =
-        new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, ConnectionState> _connections = new(
+        StringComparer.Ordinal
+    );
 
     /// <summary>Applies one event; returns its balance change, or null for none.</summary>
     public BalanceDelta? Apply(ClientEvent e)
@@ -61,23 +62,36 @@ public sealed class BalanceFold(Guid clientId)
         var network = new SortedDictionary<string, NetworkBalance>(StringComparer.Ordinal);
         foreach ((string connectionId, ConnectionState connection) in _connections)
         {
-            network.Add(connectionId, new NetworkBalance(clientId,
-                connection.Activated?.PartnerId, connection.Activated?.PartnersConnectionId,
-                Parts(connection.Balances)));
+            network.Add(
+                connectionId,
+                new NetworkBalance(
+                    clientId,
+                    connection.Activated?.PartnerId,
+                    connection.Activated?.PartnersConnectionId,
+                    Parts(connection.Balances)
+                )
+            );
         }
         return new ClientBalances(clientId, Parts(Totals()), network);
     }
 
     public static BalanceParts Parts(Balance balance) =>
-        new(balance.Available.ToString(), balance.Reserved.ToString(),
-            balance.PendingCredit.ToString());
+        new(
+            balance.Available.ToString(),
+            balance.Reserved.ToString(),
+            balance.PendingCredit.ToString()
+        );
 
     public static Balance Plus(Balance left, Balance right) =>
-        new(left.Available + right.Available, left.Reserved + right.Reserved,
-            left.PendingCredit + right.PendingCredit);
+        new(
+            left.Available + right.Available,
+            left.Reserved + right.Reserved,
+            left.PendingCredit + right.PendingCredit
+        );
 
     private static SortedDictionary<string, BalanceParts> Parts(
-        SortedDictionary<string, Balance> balances)
+        SortedDictionary<string, Balance> balances
+    )
     {
         var parts = new SortedDictionary<string, BalanceParts>(StringComparer.Ordinal);
         foreach ((string currency, Balance balance) in balances)
@@ -105,7 +119,8 @@ public sealed class BalanceFold(Guid clientId)
         {
             throw new InvariantViolationException(
                 $"event {e.Seq} was selected for client {clientId} "
-                + $"but names client {eventClientId}");
+                    + $"but names client {eventClientId}"
+            );
         }
     }
 

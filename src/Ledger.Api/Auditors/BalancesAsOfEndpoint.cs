@@ -10,7 +10,8 @@ namespace Ledger.Api.Auditors;
 /// <summary>The moment asked about: exactly one of the two, as text to check strictly.</summary>
 public sealed record AsOfQuery(
     [property: FromQuery(Name = "asOf")] string? AsOf,
-    [property: FromQuery(Name = "atSeq")] string? AtSeq);
+    [property: FromQuery(Name = "atSeq")] string? AtSeq
+);
 
 /// <summary>
 /// GET /api/v1/clients/{clientId}/balances/as-of?asOf=&lt;RFC 3339&gt; | ?atSeq=&lt;seq&gt;: a
@@ -33,8 +34,13 @@ public static class BalancesAsOfEndpoint
     private static readonly TimeSpan Microsecond = TimeSpan.FromTicks(10);
 
     public static async Task<Results<Ok<ClientBalances>, ProblemHttpResult>> HandleAsync(
-        string clientId, [AsParameters] AsOfQuery query, LedgerDatabase database,
-        EventTypeRegistry registry, HttpResponse response, CancellationToken cancellationToken)
+        string clientId,
+        [AsParameters] AsOfQuery query,
+        LedgerDatabase database,
+        EventTypeRegistry registry,
+        HttpResponse response,
+        CancellationToken cancellationToken
+    )
     {
         var parameters = new AuditParameters();
         if (!Ids.TryParse(clientId, out Guid id))
@@ -51,14 +57,18 @@ public static class BalancesAsOfEndpoint
         {
             return Problems.Invalid(parameters.Error);
         }
-        await using ClientEventLog log = await ClientEventLog.OpenAsync(database, registry, id,
-            cancellationToken);
+        await using ClientEventLog log = await ClientEventLog.OpenAsync(
+            database,
+            registry,
+            id,
+            cancellationToken
+        );
         if (Future(log, asOf, atSeq) is { } future)
         {
             return Problems.Invalid(future);
         }
-        long position = atSeq ?? await log.LastSeqBeforeAsync(asOf!.Value + Microsecond,
-            cancellationToken);
+        long position =
+            atSeq ?? await log.LastSeqBeforeAsync(asOf!.Value + Microsecond, cancellationToken);
         var fold = new BalanceFold(id);
         await foreach (ClientEvent e in log.ReadAsync(0, position, cancellationToken))
         {

@@ -13,7 +13,8 @@ public sealed record ClientEvent(
     int Version,
     string Type,
     string RecordedAt,
-    object Data);
+    object Data
+);
 
 /// <summary>
 /// A client's events, read from one snapshot: a read-only REPEATABLE READ transaction, so the
@@ -62,8 +63,12 @@ public sealed class ClientEventLog : IAsyncDisposable
     private readonly EventTypeRegistry _registry;
     private readonly string _clientKey;
 
-    private ClientEventLog(NpgsqlConnection connection, NpgsqlTransaction transaction,
-        EventTypeRegistry registry, Guid clientId)
+    private ClientEventLog(
+        NpgsqlConnection connection,
+        NpgsqlTransaction transaction,
+        EventTypeRegistry registry,
+        Guid clientId
+    )
     {
         _connection = connection;
         _transaction = transaction;
@@ -78,15 +83,22 @@ public sealed class ClientEventLog : IAsyncDisposable
     /// <summary>The log's last seq in the snapshot; 0 for an empty log.</summary>
     public long LastSeq { get; private set; }
 
-    public static async Task<ClientEventLog> OpenAsync(LedgerDatabase database,
-        EventTypeRegistry registry, Guid clientId, CancellationToken cancellationToken)
+    public static async Task<ClientEventLog> OpenAsync(
+        LedgerDatabase database,
+        EventTypeRegistry registry,
+        Guid clientId,
+        CancellationToken cancellationToken
+    )
     {
-        NpgsqlConnection connection =
-            await database.DataSource.OpenConnectionAsync(cancellationToken);
+        NpgsqlConnection connection = await database.DataSource.OpenConnectionAsync(
+            cancellationToken
+        );
         try
         {
             NpgsqlTransaction transaction = await connection.BeginTransactionAsync(
-                IsolationLevel.RepeatableRead, cancellationToken);
+                IsolationLevel.RepeatableRead,
+                cancellationToken
+            );
             var log = new ClientEventLog(connection, transaction, registry, clientId);
             await log.ReadClockAsync(cancellationToken);
             return log;
@@ -99,8 +111,10 @@ public sealed class ClientEventLog : IAsyncDisposable
     }
 
     /// <summary>The seq of the client's last event recorded before instant; 0 if none.</summary>
-    public async Task<long> LastSeqBeforeAsync(DateTimeOffset instant,
-        CancellationToken cancellationToken)
+    public async Task<long> LastSeqBeforeAsync(
+        DateTimeOffset instant,
+        CancellationToken cancellationToken
+    )
     {
         await using var command = new NpgsqlCommand(LastSeqBeforeSql, _connection, _transaction);
         command.Parameters.Add(new NpgsqlParameter { Value = _clientKey });
@@ -109,8 +123,11 @@ public sealed class ClientEventLog : IAsyncDisposable
     }
 
     /// <summary>The client's events with afterSeq &lt; seq &lt;= upToSeq, in seq order.</summary>
-    public async IAsyncEnumerable<ClientEvent> ReadAsync(long afterSeq, long upToSeq,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<ClientEvent> ReadAsync(
+        long afterSeq,
+        long upToSeq,
+        [EnumeratorCancellation] CancellationToken cancellationToken
+    )
     {
         long cursor = afterSeq;
         while (cursor < upToSeq)
@@ -151,8 +168,11 @@ public sealed class ClientEventLog : IAsyncDisposable
         LastSeq = reader.GetInt64(1);
     }
 
-    private async Task<List<ClientEvent>> ReadPageAsync(long afterSeq, long upToSeq,
-        CancellationToken cancellationToken)
+    private async Task<List<ClientEvent>> ReadPageAsync(
+        long afterSeq,
+        long upToSeq,
+        CancellationToken cancellationToken
+    )
     {
         await using var command = new NpgsqlCommand(PageSql, _connection, _transaction);
         command.Parameters.Add(new NpgsqlParameter { Value = _clientKey });
@@ -164,8 +184,16 @@ public sealed class ClientEventLog : IAsyncDisposable
         while (await reader.ReadAsync(cancellationToken))
         {
             string type = reader.GetString(3);
-            page.Add(new ClientEvent(reader.GetInt64(0), reader.GetGuid(1), reader.GetInt32(2),
-                type, reader.GetString(4), _registry.Deserialize(type, reader.GetString(5))));
+            page.Add(
+                new ClientEvent(
+                    reader.GetInt64(0),
+                    reader.GetGuid(1),
+                    reader.GetInt32(2),
+                    type,
+                    reader.GetString(4),
+                    _registry.Deserialize(type, reader.GetString(5))
+                )
+            );
         }
         return page;
     }

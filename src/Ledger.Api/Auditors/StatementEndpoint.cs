@@ -13,7 +13,8 @@ namespace Ledger.Api.Auditors;
 public sealed record StatementQuery(
     [property: FromQuery(Name = "from")] string? From,
     [property: FromQuery(Name = "to")] string? To,
-    [property: FromQuery(Name = "currency")] string? Currency);
+    [property: FromQuery(Name = "currency")] string? Currency
+);
 
 /// <summary>Signed amounts, each a string of digits with a leading "-" when negative.</summary>
 public sealed record SignedParts(string Available, string Reserved, string PendingCredit)
@@ -34,7 +35,8 @@ public sealed record StatementMovement(
     Guid ConnectionId,
     string Available,
     string Reserved,
-    string PendingCredit);
+    string PendingCredit
+);
 
 /// <summary>
 /// One currency's roll-forward. <c>OpeningPlusMovements</c> is computed from the opening and
@@ -48,7 +50,8 @@ public sealed record StatementSection(
     SignedParts MovementsTotal,
     SignedParts OpeningPlusMovements,
     BalanceParts Closing,
-    bool Balanced);
+    bool Balanced
+);
 
 /// <summary>
 /// A client's statement for [from, to). The opening is the fold up to OpeningAtSeq, the client's
@@ -61,7 +64,8 @@ public sealed record ClientStatement(
     string To,
     long OpeningAtSeq,
     long ClosingAtSeq,
-    IReadOnlyList<StatementSection> Currencies);
+    IReadOnlyList<StatementSection> Currencies
+);
 
 /// <summary>
 /// GET /api/v1/clients/{clientId}/statement?from=&amp;to=[&amp;currency=]: opening balance,
@@ -76,8 +80,12 @@ public static class StatementEndpoint
     public const int MovementsMax = 10_000;
 
     public static async Task<Results<Ok<ClientStatement>, ProblemHttpResult>> HandleAsync(
-        string clientId, [AsParameters] StatementQuery query, LedgerDatabase database,
-        EventTypeRegistry registry, CancellationToken cancellationToken)
+        string clientId,
+        [AsParameters] StatementQuery query,
+        LedgerDatabase database,
+        EventTypeRegistry registry,
+        CancellationToken cancellationToken
+    )
     {
         var parameters = new AuditParameters();
         StatementPeriod? period = Validate(parameters, clientId, query);
@@ -85,12 +93,18 @@ public static class StatementEndpoint
         {
             return Problems.Invalid(parameters.Error!);
         }
-        await using ClientEventLog log = await ClientEventLog.OpenAsync(database, registry,
-            period.ClientId, cancellationToken);
+        await using ClientEventLog log = await ClientEventLog.OpenAsync(
+            database,
+            registry,
+            period.ClientId,
+            cancellationToken
+        );
         if (period.To > log.Now)
         {
-            return Problems.Invalid($"to: {Format(period.To)} is after the database's clock "
-                + $"({Format(log.Now)}); a statement covers a period that is over");
+            return Problems.Invalid(
+                $"to: {Format(period.To)} is after the database's clock "
+                    + $"({Format(log.Now)}); a statement covers a period that is over"
+            );
         }
         long openingAtSeq = await log.LastSeqBeforeAsync(period.From, cancellationToken);
         long closingAtSeq = await log.LastSeqBeforeAsync(period.To, cancellationToken);
@@ -102,27 +116,40 @@ public static class StatementEndpoint
             closing.Apply(e);
         }
         var movements = new List<(ClientEvent Event, BalanceDelta Delta)>();
-        await foreach (ClientEvent e in
-            log.ReadAsync(openingAtSeq, closingAtSeq, cancellationToken))
+        await foreach (
+            ClientEvent e in log.ReadAsync(openingAtSeq, closingAtSeq, cancellationToken)
+        )
         {
             if (closing.Apply(e) is { } delta)
             {
                 if (movements.Count == MovementsMax)
                 {
-                    return Problems.Invalid($"to: the period holds more than {MovementsMax} "
-                        + "movements; ask for a shorter one");
+                    return Problems.Invalid(
+                        $"to: the period holds more than {MovementsMax} "
+                            + "movements; ask for a shorter one"
+                    );
                 }
                 movements.Add((e, delta));
             }
         }
-        return TypedResults.Ok(new ClientStatement(period.ClientId, Format(period.From),
-            Format(period.To), openingAtSeq, closingAtSeq,
-            Sections(period.Currency, opening.Totals(), movements, closing.Totals())));
+        return TypedResults.Ok(
+            new ClientStatement(
+                period.ClientId,
+                Format(period.From),
+                Format(period.To),
+                openingAtSeq,
+                closingAtSeq,
+                Sections(period.Currency, opening.Totals(), movements, closing.Totals())
+            )
+        );
     }
 
     /// <summary>The period, or null with the problem in <paramref name="parameters"/>.</summary>
-    private static StatementPeriod? Validate(AuditParameters parameters, string clientId,
-        StatementQuery query)
+    private static StatementPeriod? Validate(
+        AuditParameters parameters,
+        string clientId,
+        StatementQuery query
+    )
     {
         if (!Ids.TryParse(clientId, out Guid id))
         {
@@ -148,23 +175,38 @@ public static class StatementEndpoint
             : null;
     }
 
-    private static List<StatementSection> Sections(Currency? only,
+    private static List<StatementSection> Sections(
+        Currency? only,
         SortedDictionary<string, Balance> opening,
         List<(ClientEvent Event, BalanceDelta Delta)> movements,
-        SortedDictionary<string, Balance> closing)
+        SortedDictionary<string, Balance> closing
+    )
     {
         // The closing holds every currency the client ever had up to the end of the period.
         IEnumerable<string> currencies = only is { } c ? [c.Code] : closing.Keys;
-        return [.. currencies.Select(code => Section(code,
-            opening.GetValueOrDefault(code) ?? Balance.Empty,
-            [.. movements.Where(m => m.Delta.Key.Currency.Code == code)],
-            closing.GetValueOrDefault(code) ?? Balance.Empty))];
+        return
+        [
+            .. currencies.Select(code =>
+                Section(
+                    code,
+                    opening.GetValueOrDefault(code) ?? Balance.Empty,
+                    [.. movements.Where(m => m.Delta.Key.Currency.Code == code)],
+                    closing.GetValueOrDefault(code) ?? Balance.Empty
+                )
+            ),
+        ];
     }
 
-    private static StatementSection Section(string currency, Balance opening,
-        List<(ClientEvent Event, BalanceDelta Delta)> movements, Balance closing)
+    private static StatementSection Section(
+        string currency,
+        Balance opening,
+        List<(ClientEvent Event, BalanceDelta Delta)> movements,
+        Balance closing
+    )
     {
-        BigInteger available = 0, reserved = 0, pending = 0;
+        BigInteger available = 0,
+            reserved = 0,
+            pending = 0;
         foreach ((_, BalanceDelta delta) in movements)
         {
             available += delta.Available;
@@ -174,28 +216,48 @@ public static class StatementEndpoint
         BigInteger endAvailable = opening.Available.Value + available;
         BigInteger endReserved = opening.Reserved.Value + reserved;
         BigInteger endPending = opening.PendingCredit.Value + pending;
-        bool balanced = endAvailable == closing.Available.Value
+        bool balanced =
+            endAvailable == closing.Available.Value
             && endReserved == closing.Reserved.Value
             && endPending == closing.PendingCredit.Value;
-        return new StatementSection(currency, BalanceFold.Parts(opening),
+        return new StatementSection(
+            currency,
+            BalanceFold.Parts(opening),
             [.. movements.Select(m => Movement(m.Event, m.Delta))],
             SignedParts.Of(available, reserved, pending),
             SignedParts.Of(endAvailable, endReserved, endPending),
-            BalanceFold.Parts(closing), balanced);
+            BalanceFold.Parts(closing),
+            balanced
+        );
     }
 
     private static StatementMovement Movement(ClientEvent e, BalanceDelta delta)
     {
         SignedParts parts = SignedParts.Of(delta.Available, delta.Reserved, delta.PendingCredit);
-        return new StatementMovement(e.Seq, e.StreamId, e.Version, e.Type, e.RecordedAt,
-            delta.Key.ConnectionId, parts.Available, parts.Reserved, parts.PendingCredit);
+        return new StatementMovement(
+            e.Seq,
+            e.StreamId,
+            e.Version,
+            e.Type,
+            e.RecordedAt,
+            delta.Key.ConnectionId,
+            parts.Available,
+            parts.Reserved,
+            parts.PendingCredit
+        );
     }
 
     /// <summary>The instant as the log writes recorded_at: UTC, microseconds, "Z".</summary>
     private static string Format(DateTimeOffset instant) =>
-        instant.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'",
-            CultureInfo.InvariantCulture);
+        instant.UtcDateTime.ToString(
+            "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'",
+            CultureInfo.InvariantCulture
+        );
 
-    private sealed record StatementPeriod(Guid ClientId, DateTimeOffset From, DateTimeOffset To,
-        Currency? Currency);
+    private sealed record StatementPeriod(
+        Guid ClientId,
+        DateTimeOffset From,
+        DateTimeOffset To,
+        Currency? Currency
+    );
 }

@@ -23,14 +23,16 @@ public sealed record AuditedEvent(
     JsonElement Metadata,
     string DataText,
     string MetadataText,
-    string Hash);
+    string Hash
+);
 
 /// <summary>A stream as stored: its row's type and version, its events in version order.</summary>
 public sealed record AuditedStream(
     Guid StreamId,
     string StreamType,
     int Version,
-    IReadOnlyList<AuditedEvent> Events);
+    IReadOnlyList<AuditedEvent> Events
+);
 
 /// <summary>
 /// GET /api/v1/streams/{streamId}/events. The log exactly as stored, gaps and all: the answer
@@ -59,7 +61,10 @@ public static class StreamEventsEndpoint
     private const int StreamColumns = 2;
 
     public static async Task<Results<Ok<AuditedStream>, ProblemHttpResult>> HandleAsync(
-        string streamId, LedgerDatabase database, CancellationToken cancellationToken)
+        string streamId,
+        LedgerDatabase database,
+        CancellationToken cancellationToken
+    )
     {
         if (!Ids.TryParse(streamId, out Guid id))
         {
@@ -82,8 +87,7 @@ public static class StreamEventsEndpoint
             {
                 events.Add(Read(reader));
             }
-        }
-        while (await reader.ReadAsync(cancellationToken));
+        } while (await reader.ReadAsync(cancellationToken));
         if (events.Count > EventsMax)
         {
             throw new EventStoreInvariantException($"stream {id} exceeds {EventsMax} events");
@@ -96,9 +100,17 @@ public static class StreamEventsEndpoint
         const int first = StreamColumns;
         string dataText = reader.GetString(first + 4);
         string metadataText = reader.GetString(first + 5);
-        return new AuditedEvent(reader.GetInt64(first), reader.GetInt32(first + 1),
-            reader.GetString(first + 2), reader.GetString(first + 3), Parse(dataText),
-            Parse(metadataText), dataText, metadataText, reader.GetString(first + 6));
+        return new AuditedEvent(
+            reader.GetInt64(first),
+            reader.GetInt32(first + 1),
+            reader.GetString(first + 2),
+            reader.GetString(first + 3),
+            Parse(dataText),
+            Parse(metadataText),
+            dataText,
+            metadataText,
+            reader.GetString(first + 6)
+        );
     }
 
     /// <summary>jsonb's text is always valid JSON; the clone outlives the document.</summary>

@@ -65,10 +65,19 @@ public sealed class BalanceProjection : IInlineProjection
         {
             if (BalanceEffects.Of(e.Data) is { } delta)
             {
-                object[] key = [delta.Key.ClientId, delta.Key.ConnectionId, delta.Key.Currency.Code];
+                object[] key =
+                [
+                    delta.Key.ClientId,
+                    delta.Key.ConnectionId,
+                    delta.Key.Currency.Code,
+                ];
                 batch.Add(EnsureRowSql, key);
-                batch.Add(ApplyDeltaSql, [.. key, delta.Available, delta.Reserved, delta.PendingCredit],
-                    expectedRows: 1, invariant: "a balance change touches exactly one row");
+                batch.Add(
+                    ApplyDeltaSql,
+                    [.. key, delta.Available, delta.Reserved, delta.PendingCredit],
+                    expectedRows: 1,
+                    invariant: "a balance change touches exactly one row"
+                );
             }
         }
     }
@@ -80,7 +89,11 @@ public sealed class BalanceProjection : IInlineProjection
     public void ProjectGroup(IReadOnlyList<PendingEvent> events, ProjectionBatch batch)
     {
         var sums = new Dictionary<BalanceKey, BalanceDelta>();
-        foreach (BalanceDelta delta in events.Select(e => BalanceEffects.Of(e.Data)).OfType<BalanceDelta>())
+        foreach (
+            BalanceDelta delta in events
+                .Select(e => BalanceEffects.Of(e.Data))
+                .OfType<BalanceDelta>()
+        )
         {
             sums[delta.Key] = sums.TryGetValue(delta.Key, out BalanceDelta? sum)
                 ? sum with
@@ -98,24 +111,39 @@ public sealed class BalanceProjection : IInlineProjection
         List<BalanceDelta> rows = [.. sums.Values];
         object[] keys =
         [
-            rows.Select(d => d.Key.ClientId).ToArray(), rows.Select(d => d.Key.ConnectionId).ToArray(),
+            rows.Select(d => d.Key.ClientId).ToArray(),
+            rows.Select(d => d.Key.ConnectionId).ToArray(),
             rows.Select(d => d.Key.Currency.Code).ToArray(),
         ];
         batch.Add(EnsureGroupRowsSql, keys);
-        batch.Add(ApplyGroupDeltasSql,
-            [.. keys, Numerics(rows.Select(d => d.Available)), Numerics(rows.Select(d => d.Reserved)),
-                Numerics(rows.Select(d => d.PendingCredit))],
-            expectedRows: rows.Count, invariant: "a balance change touches exactly one row");
+        batch.Add(
+            ApplyGroupDeltasSql,
+            [
+                .. keys,
+                Numerics(rows.Select(d => d.Available)),
+                Numerics(rows.Select(d => d.Reserved)),
+                Numerics(rows.Select(d => d.PendingCredit)),
+            ],
+            expectedRows: rows.Count,
+            invariant: "a balance change touches exactly one row"
+        );
     }
 
     /// <summary>
     /// Locks the balance row for the rest of the session's transaction and returns what is
     /// available. No row means nothing was ever credited: zero, and nothing to lock.
     /// </summary>
-    public static async Task<Quantity> LockAvailableAsync(EventSession session, BalanceKey key,
-        CancellationToken cancellationToken)
+    public static async Task<Quantity> LockAvailableAsync(
+        EventSession session,
+        BalanceKey key,
+        CancellationToken cancellationToken
+    )
     {
-        await using var command = new NpgsqlCommand(LockAvailableSql, session.Connection, session.Transaction);
+        await using var command = new NpgsqlCommand(
+            LockAvailableSql,
+            session.Connection,
+            session.Transaction
+        );
         command.Parameters.Add(new NpgsqlParameter { Value = key.ClientId });
         command.Parameters.Add(new NpgsqlParameter { Value = key.ConnectionId });
         command.Parameters.Add(new NpgsqlParameter { Value = key.Currency.Code });

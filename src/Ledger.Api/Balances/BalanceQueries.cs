@@ -2,8 +2,8 @@ using System.Numerics;
 using Ledger.Api.Auditors;
 using Ledger.Api.Hosting;
 using Ledger.Api.Security;
-using Ledger.EventStore;
 using Ledger.Domain;
+using Ledger.EventStore;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
@@ -18,7 +18,8 @@ public sealed record NetworkBalance(
     Guid ClientId,
     Guid? PartnerId,
     string? PartnersConnectionId,
-    IReadOnlyDictionary<string, BalanceParts> Balances);
+    IReadOnlyDictionary<string, BalanceParts> Balances
+);
 
 /// <summary>
 /// A client's balances: per currency summed over its connections, and per connection, the way
@@ -27,7 +28,8 @@ public sealed record NetworkBalance(
 public sealed record ClientBalances(
     Guid ClientId,
     IReadOnlyDictionary<string, BalanceParts> Balances,
-    IReadOnlyDictionary<string, NetworkBalance> NetworkBalances);
+    IReadOnlyDictionary<string, NetworkBalance> NetworkBalances
+);
 
 /// <summary>GET /api/v1/clients/{clientId}/balances, read from ledger.balances.</summary>
 public static class BalanceQueries
@@ -47,7 +49,8 @@ public static class BalanceQueries
 
     public static RouteGroupBuilder MapBalanceQueries(this RouteGroupBuilder query)
     {
-        query.MapGet("/clients/{clientId}/balances", HandleAsync)
+        query
+            .MapGet("/clients/{clientId}/balances", HandleAsync)
             .WithName("GetClientBalances")
             .ProducesProblem(StatusCodes.Status400BadRequest);
         return query;
@@ -59,17 +62,31 @@ public static class BalanceQueries
     /// for; it is the same computation as GET .../balances/as-of.
     /// </summary>
     public static async Task<Results<Ok<ClientBalances>, ProblemHttpResult>> HandleAsync(
-        string clientId, [FromQuery] string? asOf, [FromQuery] string? atSeq,
-        LedgerDatabase database, EventTypeRegistry registry, HttpContext http,
-        CancellationToken cancellationToken)
+        string clientId,
+        [FromQuery] string? asOf,
+        [FromQuery] string? atSeq,
+        LedgerDatabase database,
+        EventTypeRegistry registry,
+        HttpContext http,
+        CancellationToken cancellationToken
+    )
     {
         if (asOf is not null || atSeq is not null)
         {
             return ApiKeyFilter.HasRole(http, ApiRole.Auditor)
-                ? await BalancesAsOfEndpoint.HandleAsync(clientId, new AsOfQuery(asOf, atSeq), database,
-                    registry, http.Response, cancellationToken)
-                : Problems.Create(StatusCodes.Status403Forbidden, "Forbidden",
-                    "authorization: role auditor is required for asOf or atSeq");
+                ? await BalancesAsOfEndpoint.HandleAsync(
+                    clientId,
+                    new AsOfQuery(asOf, atSeq),
+                    database,
+                    registry,
+                    http.Response,
+                    cancellationToken
+                )
+                : Problems.Create(
+                    StatusCodes.Status403Forbidden,
+                    "Forbidden",
+                    "authorization: role auditor is required for asOf or atSeq"
+                );
         }
         if (!Ids.TryParse(clientId, out Guid id))
         {
@@ -84,20 +101,36 @@ public static class BalanceQueries
         {
             AddRow(reader, totals, connections);
         }
-        return TypedResults.Ok(new ClientBalances(id, Freeze(totals),
-            Freeze(connections, c => new NetworkBalance(id, c.PartnerId, c.PartnersConnectionId,
-                Freeze(c.Currencies)))));
+        return TypedResults.Ok(
+            new ClientBalances(
+                id,
+                Freeze(totals),
+                Freeze(
+                    connections,
+                    c => new NetworkBalance(
+                        id,
+                        c.PartnerId,
+                        c.PartnersConnectionId,
+                        Freeze(c.Currencies)
+                    )
+                )
+            )
+        );
     }
 
-    private static void AddRow(NpgsqlDataReader reader, SortedDictionary<string, Sums> totals,
-        SortedDictionary<string, ConnectionSums> connections)
+    private static void AddRow(
+        NpgsqlDataReader reader,
+        SortedDictionary<string, Sums> totals,
+        SortedDictionary<string, ConnectionSums> connections
+    )
     {
         string connectionId = reader.GetGuid(0).ToString("D");
         if (!connections.TryGetValue(connectionId, out ConnectionSums? connection))
         {
             connection = new ConnectionSums(
                 reader.IsDBNull(1) ? null : reader.GetGuid(1),
-                reader.IsDBNull(2) ? null : reader.GetString(2));
+                reader.IsDBNull(2) ? null : reader.GetString(2)
+            );
             connections.Add(connectionId, connection);
         }
         if (reader.IsDBNull(3))
@@ -110,7 +143,8 @@ public static class BalanceQueries
         if (!connection.Currencies.TryAdd(currency, parts))
         {
             throw new InvariantViolationException(
-                $"two balance rows for connection {connectionId} and currency {currency}");
+                $"two balance rows for connection {connectionId} and currency {currency}"
+            );
         }
         totals[currency] = totals.TryGetValue(currency, out Sums? total)
             ? total.Plus(parts)
@@ -121,12 +155,21 @@ public static class BalanceQueries
         Quantity.From(reader.GetFieldValue<BigInteger>(ordinal));
 
     private static IReadOnlyDictionary<string, BalanceParts> Freeze(
-        SortedDictionary<string, Sums> sums) =>
-        Freeze(sums, s => new BalanceParts(s.Available.ToString(), s.Reserved.ToString(),
-            s.PendingCredit.ToString()));
+        SortedDictionary<string, Sums> sums
+    ) =>
+        Freeze(
+            sums,
+            s => new BalanceParts(
+                s.Available.ToString(),
+                s.Reserved.ToString(),
+                s.PendingCredit.ToString()
+            )
+        );
 
     private static IReadOnlyDictionary<string, TOut> Freeze<TIn, TOut>(
-        SortedDictionary<string, TIn> map, Func<TIn, TOut> convert)
+        SortedDictionary<string, TIn> map,
+        Func<TIn, TOut> convert
+    )
     {
         var frozen = new SortedDictionary<string, TOut>(StringComparer.Ordinal);
         foreach ((string key, TIn value) in map)
@@ -139,8 +182,11 @@ public static class BalanceQueries
     private sealed record Sums(Quantity Available, Quantity Reserved, Quantity PendingCredit)
     {
         public Sums Plus(Sums other) =>
-            new(Available + other.Available, Reserved + other.Reserved,
-                PendingCredit + other.PendingCredit);
+            new(
+                Available + other.Available,
+                Reserved + other.Reserved,
+                PendingCredit + other.PendingCredit
+            );
     }
 
     private sealed record ConnectionSums(Guid? PartnerId, string? PartnersConnectionId)

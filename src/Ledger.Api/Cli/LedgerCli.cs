@@ -15,7 +15,13 @@ namespace Ledger.Api.Cli;
 public static class LedgerCli
 {
     private static readonly string[] Commands =
-        ["dev-token", "db", "audit", "projections", "export"];
+    [
+        "dev-token",
+        "db",
+        "audit",
+        "projections",
+        "export",
+    ];
 
     public static bool Handles(string[] args) => args.Length > 0 && Commands.Contains(args[0]);
 
@@ -28,7 +34,8 @@ public static class LedgerCli
     public static async Task<int> RunAsync(string[] args, CliContext context)
     {
         var root = new RootCommand(
-            "Ledger: an event-sourced ledger for BitGo's Go Network partner API");
+            "Ledger: an event-sourced ledger for BitGo's Go Network partner API"
+        );
         root.Subcommands.Add(DevTokenCommand());
         root.Subcommands.Add(DatabaseCommand());
         root.Subcommands.Add(AuditCommands.Audit(context));
@@ -43,11 +50,9 @@ public static class LedgerCli
             }
             return ExitCodes.Error;
         }
-        return await parse.InvokeAsync(new InvocationConfiguration
-        {
-            Output = context.Output,
-            Error = context.Error,
-        });
+        return await parse.InvokeAsync(
+            new InvocationConfiguration { Output = context.Output, Error = context.Error }
+        );
     }
 
     /// <summary>
@@ -63,11 +68,14 @@ public static class LedgerCli
         {
             Description = "A file holding the exact request body",
         };
-        var command = new Command("dev-token",
+        var command = new Command(
+            "dev-token",
             "Print an X-BitGo-Signature token for a body, signed with the dev key in "
-            + ".ledger/dev-keys/")
+                + ".ledger/dev-keys/"
+        )
         {
-            body, bodyFile,
+            body,
+            bodyFile,
         };
         command.SetAction(parse =>
         {
@@ -75,8 +83,10 @@ public static class LedgerCli
                 ? File.ReadAllBytes(file.FullName)
                 : Encoding.UTF8.GetBytes(parse.GetValue(body) ?? "");
             (string privatePath, _) = DevKeys.Ensure(BitGoKeys.DevKeysPath());
-            using var minter = BitGoTokenMinter.FromPem(File.ReadAllText(privatePath),
-                TimeProvider.System);
+            using var minter = BitGoTokenMinter.FromPem(
+                File.ReadAllText(privatePath),
+                TimeProvider.System
+            );
             Console.WriteLine(minter.Mint(bytes));
             return 0;
         });
@@ -86,16 +96,20 @@ public static class LedgerCli
     private static Command DatabaseCommand()
     {
         var apply = new Command("apply", "Apply the schema to the configured database and exit");
-        apply.SetAction(async (_, cancellationToken) =>
-        {
-            WebApplicationBuilder builder = WebApplication.CreateBuilder();
-            await using WebApplication app = builder.Build();
-            await using var database = new LedgerDatabase(app.Configuration,
-                app.Services.GetRequiredService<ILogger<LedgerDatabase>>());
-            await database.StartAsync(cancellationToken);
-            Console.WriteLine("schema applied");
-            return 0;
-        });
+        apply.SetAction(
+            async (_, cancellationToken) =>
+            {
+                WebApplicationBuilder builder = WebApplication.CreateBuilder();
+                await using WebApplication app = builder.Build();
+                await using var database = new LedgerDatabase(
+                    app.Configuration,
+                    app.Services.GetRequiredService<ILogger<LedgerDatabase>>()
+                );
+                await database.StartAsync(cancellationToken);
+                Console.WriteLine("schema applied");
+                return 0;
+            }
+        );
         return new Command("db", "Database commands") { apply };
     }
 }

@@ -10,7 +10,8 @@ public sealed record ConnectionAnswer(
     Guid ClientId,
     Guid ConnectionId,
     string PartnersClientId,
-    string PartnersConnectionId)
+    string PartnersConnectionId
+)
 {
     public static ConnectionAnswer From(Connection c) =>
         new(c.ClientId, c.Id, c.PartnersClientId, c.PartnersConnectionId);
@@ -23,7 +24,10 @@ public sealed record ConnectionAnswer(
 public static class ActivateConnectionEndpoint
 {
     public static async Task<Results<Ok<ConnectionAnswer>, ProblemHttpResult>> HandleAsync(
-        HttpContext http, LedgerServices services, CancellationToken cancellationToken)
+        HttpContext http,
+        LedgerServices services,
+        CancellationToken cancellationToken
+    )
     {
         var (root, _, problem) = await JsonBody.ReadAsync(http.Request, cancellationToken);
         if (problem is not null)
@@ -31,41 +35,65 @@ public static class ActivateConnectionEndpoint
             return problem;
         }
         var fields = new FieldReader(root);
-        var command = new ActivateConnection(fields.Uuid("connectionId"), fields.Uuid("clientId"),
-            fields.Text("clientWalletId", Limits.IdLengthMax)!, fields.Uuid("partnerId"),
-            fields.Text("connectionToken", Limits.ConnectionTokenLengthMax)!);
+        var command = new ActivateConnection(
+            fields.Uuid("connectionId"),
+            fields.Uuid("clientId"),
+            fields.Text("clientWalletId", Limits.IdLengthMax)!,
+            fields.Uuid("partnerId"),
+            fields.Text("connectionToken", Limits.ConnectionTokenLengthMax)!
+        );
         if (fields.Error is not null)
         {
             return Problems.Invalid(fields.Error);
         }
         EventMetadata metadata = RequestContext.Metadata(http);
-        return await WriteRetry.RunAsync(() => ActivateOnceAsync(command, metadata, services, cancellationToken));
+        return await WriteRetry.RunAsync(() =>
+            ActivateOnceAsync(command, metadata, services, cancellationToken)
+        );
     }
 
     private static async Task<Results<Ok<ConnectionAnswer>, ProblemHttpResult>> ActivateOnceAsync(
-        ActivateConnection command, EventMetadata metadata, LedgerServices services,
-        CancellationToken cancellationToken)
+        ActivateConnection command,
+        EventMetadata metadata,
+        LedgerServices services,
+        CancellationToken cancellationToken
+    )
     {
-        EventStream? stream = await services.Store.FetchStreamAsync(command.ConnectionId,
-            cancellationToken: cancellationToken);
+        EventStream? stream = await services.Store.FetchStreamAsync(
+            command.ConnectionId,
+            cancellationToken: cancellationToken
+        );
         if (stream is not null && stream.Type != ConnectionFlow.StreamType)
         {
-            return Problems.Conflict($"connectionId: {command.ConnectionId} is already used by a {stream.Type}");
+            return Problems.Conflict(
+                $"connectionId: {command.ConnectionId} is already used by a {stream.Type}"
+            );
         }
         Connection? existing = stream is null ? null : Connection.Fold(stream.Data);
         switch (ConnectionDecisions.Activate(existing, command, Guid.CreateVersion7().ToString()))
         {
             case ActivationDecision.Activate activate:
-                await using (EventSession session = await services.Store.BeginSessionAsync(metadata, cancellationToken))
+                await using (
+                    EventSession session = await services.Store.BeginSessionAsync(
+                        metadata,
+                        cancellationToken
+                    )
+                )
                 {
-                    session.StartStream(command.ConnectionId, ConnectionFlow.StreamType, [activate.Event]);
+                    session.StartStream(
+                        command.ConnectionId,
+                        ConnectionFlow.StreamType,
+                        [activate.Event]
+                    );
                     await session.CommitAsync(cancellationToken);
                 }
                 return TypedResults.Ok(ConnectionAnswer.From(Connection.Create(activate.Event)));
             case ActivationDecision.AlreadyActive already:
                 return TypedResults.Ok(ConnectionAnswer.From(already.Connection));
             case ActivationDecision.Conflict conflict:
-                return Problems.Conflict($"{conflict.Field}: differs from the connection already recorded");
+                return Problems.Conflict(
+                    $"{conflict.Field}: differs from the connection already recorded"
+                );
             default:
                 throw new InvalidOperationException("unknown activation decision");
         }

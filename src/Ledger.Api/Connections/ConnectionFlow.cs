@@ -30,14 +30,28 @@ public sealed class ConnectionProjection : IInlineProjection
             switch (e.Data)
             {
                 case ConnectionActivated a:
-                    batch.Add(InsertSql,
-                        [a.ConnectionId, a.ClientId, a.ClientWalletId, a.PartnerId, a.PartnersClientId,
-                            a.PartnersConnectionId, e.Version],
-                        expectedRows: 1, invariant: "a connection row is created once");
+                    batch.Add(
+                        InsertSql,
+                        [
+                            a.ConnectionId,
+                            a.ClientId,
+                            a.ClientWalletId,
+                            a.PartnerId,
+                            a.PartnersClientId,
+                            a.PartnersConnectionId,
+                            e.Version,
+                        ],
+                        expectedRows: 1,
+                        invariant: "a connection row is created once"
+                    );
                     break;
                 case ConnectionDeactivated d:
-                    batch.Add(DeactivateSql, [d.ConnectionId, d.Reason, e.Version],
-                        expectedRows: 1, invariant: "a connection row follows its stream version");
+                    batch.Add(
+                        DeactivateSql,
+                        [d.ConnectionId, d.Reason, e.Version],
+                        expectedRows: 1,
+                        invariant: "a connection row follows its stream version"
+                    );
                     break;
             }
         }

@@ -11,7 +11,8 @@ public sealed record ConnectionView(
     Guid ClientId,
     string PartnersClientId,
     string PartnersConnectionId,
-    bool Active);
+    bool Active
+);
 
 /// <summary>
 /// POST /api/v1/connections/{connectionId}/deactivate (operator): new allocations and
@@ -20,7 +21,11 @@ public sealed record ConnectionView(
 public static class DeactivateConnectionEndpoint
 {
     public static async Task<Results<Ok<ConnectionView>, ProblemHttpResult>> HandleAsync(
-        string connectionId, HttpContext http, LedgerServices services, CancellationToken cancellationToken)
+        string connectionId,
+        HttpContext http,
+        LedgerServices services,
+        CancellationToken cancellationToken
+    )
     {
         if (!Ids.TryParse(connectionId, out Guid id))
         {
@@ -40,22 +45,35 @@ public static class DeactivateConnectionEndpoint
         EventMetadata metadata = RequestContext.Metadata(http);
         return await WriteRetry.RunAsync(async () =>
         {
-            EventStream? stream = await services.Store.FetchStreamAsync(id, cancellationToken: cancellationToken);
+            EventStream? stream = await services.Store.FetchStreamAsync(
+                id,
+                cancellationToken: cancellationToken
+            );
             if (stream is null || stream.Type != ConnectionFlow.StreamType)
             {
-                return (Results<Ok<ConnectionView>, ProblemHttpResult>)Problems.NotFound(
-                    $"connectionId: no connection {id}");
+                return (Results<Ok<ConnectionView>, ProblemHttpResult>)
+                    Problems.NotFound($"connectionId: no connection {id}");
             }
             Connection connection = Connection.Fold(stream.Data)!;
             if (ConnectionDecisions.Deactivate(connection, reason!) is { } deactivated)
             {
-                await using EventSession session = await services.Store.BeginSessionAsync(metadata, cancellationToken);
+                await using EventSession session = await services.Store.BeginSessionAsync(
+                    metadata,
+                    cancellationToken
+                );
                 session.Append(id, ConnectionFlow.StreamType, connection.Version, [deactivated]);
                 await session.CommitAsync(cancellationToken);
                 connection = connection.Apply(deactivated);
             }
-            return TypedResults.Ok(new ConnectionView(connection.Id, connection.ClientId,
-                connection.PartnersClientId, connection.PartnersConnectionId, connection.IsActive));
+            return TypedResults.Ok(
+                new ConnectionView(
+                    connection.Id,
+                    connection.ClientId,
+                    connection.PartnersClientId,
+                    connection.PartnersConnectionId,
+                    connection.IsActive
+                )
+            );
         });
     }
 }

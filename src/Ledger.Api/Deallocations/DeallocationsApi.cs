@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
-using Ledger.Api.Hosting;
 using Ledger.Api.Holds;
+using Ledger.Api.Hosting;
 using Ledger.Domain.Deallocations;
 using Ledger.Domain.Holds;
 
@@ -22,14 +22,27 @@ public sealed record DeallocationAnswer(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RejectionReason,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Status = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Reason = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? CreatedAt = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? UpdatedAt = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        DateTimeOffset? CreatedAt = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        DateTimeOffset? UpdatedAt = null
+)
 {
     public static DeallocationAnswer From(Hold d, HoldTimes? times) =>
-        new(d.Id, AmountBody.From(d.Request.Amount), d.Request.ClientId, d.Request.ConnectionId,
-            d.Request.PartnersConnectionId, d.Request.PartnerClientId, d.PartnerReference!, d.RejectionReason,
-            times is null ? null : BitGoStatus.Of(d.Status), times is null ? null : d.RejectionReason,
-            times?.CreatedAt, times?.UpdatedAt);
+        new(
+            d.Id,
+            AmountBody.From(d.Request.Amount),
+            d.Request.ClientId,
+            d.Request.ConnectionId,
+            d.Request.PartnersConnectionId,
+            d.Request.PartnerClientId,
+            d.PartnerReference!,
+            d.RejectionReason,
+            times is null ? null : BitGoStatus.Of(d.Status),
+            times is null ? null : d.RejectionReason,
+            times?.CreatedAt,
+            times?.UpdatedAt
+        );
 }
 
 public static class DeallocationsApi
@@ -43,7 +56,8 @@ public static class DeallocationsApi
         DeallocationDecisions.Request,
         DeallocationDecisions.Clear,
         DeallocationDecisions.Release,
-        DeallocationAnswer.From);
+        DeallocationAnswer.From
+    );
 
     public static RouteGroupBuilder MapDeallocations(this RouteGroupBuilder bitgo) =>
         bitgo.MapHoldRoutes(Flow, "deallocations");

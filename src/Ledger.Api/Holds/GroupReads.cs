@@ -48,8 +48,11 @@ public static class GroupReads
     /// <summary>
     /// Reads the named connections into <paramref name="found"/>, in the claim's round trip.
     /// </summary>
-    public static AlongsideReads Connections(IEnumerable<Guid> connectionIds, EventTypeRegistry registry,
-        Dictionary<Guid, Connection> found)
+    public static AlongsideReads Connections(
+        IEnumerable<Guid> connectionIds,
+        EventTypeRegistry registry,
+        Dictionary<Guid, Connection> found
+    )
     {
         var command = new NpgsqlBatchCommand(ConnectionsSql)
         {
@@ -59,24 +62,30 @@ public static class GroupReads
                 new() { Value = ConnectionFlow.StreamType },
             },
         };
-        return new AlongsideReads([command], async (reader, cancellationToken) =>
-        {
-            var events = new Dictionary<Guid, List<object>>();
-            while (await reader.ReadAsync(cancellationToken))
+        return new AlongsideReads(
+            [command],
+            async (reader, cancellationToken) =>
             {
-                Guid id = reader.GetGuid(0);
-                if (!events.TryGetValue(id, out List<object>? list))
+                var events = new Dictionary<Guid, List<object>>();
+                while (await reader.ReadAsync(cancellationToken))
                 {
-                    events[id] = list = [];
+                    Guid id = reader.GetGuid(0);
+                    if (!events.TryGetValue(id, out List<object>? list))
+                    {
+                        events[id] = list = [];
+                    }
+                    list.Add(registry.Deserialize(reader.GetString(1), reader.GetString(2)));
                 }
-                list.Add(registry.Deserialize(reader.GetString(1), reader.GetString(2)));
+                foreach ((Guid id, List<object> list) in events)
+                {
+                    found[id] =
+                        Connection.Fold(list)
+                        ?? throw new InvariantViolationException(
+                            $"connection stream {id} has no events"
+                        );
+                }
             }
-            foreach ((Guid id, List<object> list) in events)
-            {
-                found[id] = Connection.Fold(list)
-                    ?? throw new InvariantViolationException($"connection stream {id} has no events");
-            }
-        });
+        );
     }
 
     /// <summary>
@@ -84,9 +93,12 @@ public static class GroupReads
     /// <paramref name="keys"/> until commit and returns what each holds available. A key with
     /// no row holds nothing, and there is nothing to lock.
     /// </summary>
-    public static async Task<Dictionary<BalanceKey, Quantity>> LockBalancesAsync(GroupSession session,
-        IReadOnlyCollection<BalanceKey> create, IReadOnlyCollection<BalanceKey> keys,
-        CancellationToken cancellationToken)
+    public static async Task<Dictionary<BalanceKey, Quantity>> LockBalancesAsync(
+        GroupSession session,
+        IReadOnlyCollection<BalanceKey> create,
+        IReadOnlyCollection<BalanceKey> keys,
+        CancellationToken cancellationToken
+    )
     {
         var available = keys.ToDictionary(k => k, _ => Quantity.Zero);
         if (keys.Count == 0)
@@ -103,8 +115,11 @@ public static class GroupReads
         await using NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            var key = new BalanceKey(reader.GetGuid(0), reader.GetGuid(1),
-                Currency.Parse(reader.GetString(2)));
+            var key = new BalanceKey(
+                reader.GetGuid(0),
+                reader.GetGuid(1),
+                Currency.Parse(reader.GetString(2))
+            );
             available[key] = Quantity.From(reader.GetFieldValue<BigInteger>(3));
         }
         return available;

@@ -12,10 +12,18 @@ public sealed record HoldFlow<TAnswer>(
     string StreamType,
     string IdField,
     bool LocksFunds,
-    Func<HoldRequest, Connection?, CurrencyCatalog, Quantity, string, IReadOnlyList<object>> Request,
+    Func<
+        HoldRequest,
+        Connection?,
+        CurrencyCatalog,
+        Quantity,
+        string,
+        IReadOnlyList<object>
+    > Request,
     Func<Hold, SettleDecision> Clear,
     Func<Hold, SettleDecision> Release,
-    Func<Hold, HoldTimes?, TAnswer> Answer);
+    Func<Hold, HoldTimes?, TAnswer> Answer
+);
 
 /// <summary>When a hold was opened and last changed, for status answers.</summary>
 public sealed record HoldTimes(DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
@@ -23,8 +31,11 @@ public sealed record HoldTimes(DateTimeOffset CreatedAt, DateTimeOffset UpdatedA
 /// <summary>An amount as BitGo's answers carry it: quantity as a JSON number of exact digits.</summary>
 public sealed record AmountBody(
     string Currency,
-    [property: System.Text.Json.Serialization.JsonConverter(typeof(Hosting.QuantityAsNumberConverter))]
-    Quantity Quantity)
+    [property: System.Text.Json.Serialization.JsonConverter(
+        typeof(Hosting.QuantityAsNumberConverter)
+    )]
+        Quantity Quantity
+)
 {
     public static AmountBody From(Amount amount) => new(amount.Currency.Code, amount.Quantity);
 }
@@ -32,11 +43,12 @@ public sealed record AmountBody(
 /// <summary>The status words BitGo uses. A refusal is "released", with the reason alongside.</summary>
 public static class BitGoStatus
 {
-    public static string Of(HoldStatus status) => status switch
-    {
-        HoldStatus.Reserved => "reserved",
-        HoldStatus.Cleared => "cleared",
-        HoldStatus.Released or HoldStatus.Rejected => "released",
-        _ => throw new InvariantViolationException($"status {status} is never answered"),
-    };
+    public static string Of(HoldStatus status) =>
+        status switch
+        {
+            HoldStatus.Reserved => "reserved",
+            HoldStatus.Cleared => "cleared",
+            HoldStatus.Released or HoldStatus.Rejected => "released",
+            _ => throw new InvariantViolationException($"status {status} is never answered"),
+        };
 }

@@ -17,7 +17,11 @@ namespace Ledger.Api.Holds;
 public static class HoldHandlers
 {
     public static async Task<Results<Ok<TAnswer>, ProblemHttpResult>> OpenAsync<TAnswer>(
-        HoldFlow<TAnswer> flow, HttpContext http, LedgerServices services, CancellationToken cancellationToken)
+        HoldFlow<TAnswer> flow,
+        HttpContext http,
+        LedgerServices services,
+        CancellationToken cancellationToken
+    )
     {
         var (root, _, problem) = await JsonBody.ReadAsync(http.Request, cancellationToken);
         if (problem is not null)
@@ -25,41 +29,61 @@ public static class HoldHandlers
             return problem;
         }
         var fields = new FieldReader(root);
-        var request = new HoldRequest(fields.Uuid(flow.IdField), fields.Uuid("clientId"),
-            fields.Uuid("connectionId"), fields.Text("partnersConnectionId", Limits.IdLengthMax)!,
-            fields.Text("partnerClientId", Limits.IdLengthMax)!, fields.Amount("amount")!);
+        var request = new HoldRequest(
+            fields.Uuid(flow.IdField),
+            fields.Uuid("clientId"),
+            fields.Uuid("connectionId"),
+            fields.Text("partnersConnectionId", Limits.IdLengthMax)!,
+            fields.Text("partnerClientId", Limits.IdLengthMax)!,
+            fields.Amount("amount")!
+        );
         if (fields.Error is not null)
         {
             return Problems.Invalid(fields.Error);
         }
         EventMetadata metadata = RequestContext.Metadata(http);
         OpenBatcher? batcher = http.RequestServices.GetService<OpenBatcher>();
-        return await WriteRetry.RunAsync(() => batcher is { Enabled: true }
-            ? OpenGroupedAsync(flow, request, metadata, services, batcher, cancellationToken)
-            : OpenOnceAsync(flow, request, metadata, services, cancellationToken));
+        return await WriteRetry.RunAsync(() =>
+            batcher is { Enabled: true }
+                ? OpenGroupedAsync(flow, request, metadata, services, batcher, cancellationToken)
+                : OpenOnceAsync(flow, request, metadata, services, cancellationToken)
+        );
     }
 
     public static async Task<Results<Ok<TAnswer>, ProblemHttpResult>> SettleAsync<TAnswer>(
-        HoldFlow<TAnswer> flow, Settlement settlement, string id, HttpContext http,
-        LedgerServices services, CancellationToken cancellationToken)
+        HoldFlow<TAnswer> flow,
+        Settlement settlement,
+        string id,
+        HttpContext http,
+        LedgerServices services,
+        CancellationToken cancellationToken
+    )
     {
         if (!Ids.TryParse(id, out Guid holdId))
         {
             return Problems.Invalid($"{flow.IdField}: " + Ids.UuidRule);
         }
         EventMetadata metadata = RequestContext.Metadata(http);
-        return await WriteRetry.RunAsync(
-            () => SettleOnceAsync(flow, settlement, holdId, metadata, services, cancellationToken));
+        return await WriteRetry.RunAsync(() =>
+            SettleOnceAsync(flow, settlement, holdId, metadata, services, cancellationToken)
+        );
     }
 
     public static async Task<Results<Ok<TAnswer>, ProblemHttpResult>> GetAsync<TAnswer>(
-        HoldFlow<TAnswer> flow, string id, LedgerServices services, CancellationToken cancellationToken)
+        HoldFlow<TAnswer> flow,
+        string id,
+        LedgerServices services,
+        CancellationToken cancellationToken
+    )
     {
         if (!Ids.TryParse(id, out Guid holdId))
         {
             return Problems.Invalid($"{flow.IdField}: " + Ids.UuidRule);
         }
-        EventStream? stream = await services.Store.FetchStreamAsync(holdId, cancellationToken: cancellationToken);
+        EventStream? stream = await services.Store.FetchStreamAsync(
+            holdId,
+            cancellationToken: cancellationToken
+        );
         if (stream is null || stream.Type != flow.StreamType)
         {
             return Problems.NotFound($"{flow.IdField}: no {flow.StreamType} {holdId}");
@@ -69,24 +93,46 @@ public static class HoldHandlers
     }
 
     private static async Task<Results<Ok<TAnswer>, ProblemHttpResult>> OpenOnceAsync<TAnswer>(
-        HoldFlow<TAnswer> flow, HoldRequest request, EventMetadata metadata, LedgerServices services,
-        CancellationToken cancellationToken)
+        HoldFlow<TAnswer> flow,
+        HoldRequest request,
+        EventMetadata metadata,
+        LedgerServices services,
+        CancellationToken cancellationToken
+    )
     {
-        EventStream? existing = await services.Store.FetchStreamAsync(request.Id, cancellationToken: cancellationToken);
+        EventStream? existing = await services.Store.FetchStreamAsync(
+            request.Id,
+            cancellationToken: cancellationToken
+        );
         if (existing is not null)
         {
             return Repeat(flow, existing, request);
         }
-        Connection? connection = await LoadConnectionAsync(services.Store, request.ConnectionId, cancellationToken);
-        await using EventSession session = await services.Store.BeginSessionAsync(metadata, cancellationToken);
+        Connection? connection = await LoadConnectionAsync(
+            services.Store,
+            request.ConnectionId,
+            cancellationToken
+        );
+        await using EventSession session = await services.Store.BeginSessionAsync(
+            metadata,
+            cancellationToken
+        );
         // The balance row stays locked until commit, so no other reservation spends the same
         // funds between this read and the append (the lost update Marten's users meet).
         Quantity available = flow.LocksFunds
-            ? await BalanceProjection.LockAvailableAsync(session,
-                new BalanceKey(request.ClientId, request.ConnectionId, request.Amount.Currency), cancellationToken)
+            ? await BalanceProjection.LockAvailableAsync(
+                session,
+                new BalanceKey(request.ClientId, request.ConnectionId, request.Amount.Currency),
+                cancellationToken
+            )
             : Quantity.Zero;
-        IReadOnlyList<object> events = flow.Request(request, connection, services.Currencies, available,
-            Guid.CreateVersion7().ToString());
+        IReadOnlyList<object> events = flow.Request(
+            request,
+            connection,
+            services.Currencies,
+            available,
+            Guid.CreateVersion7().ToString()
+        );
         session.StartStream(request.Id, flow.StreamType, events);
         await session.CommitAsync(cancellationToken);
         return TypedResults.Ok(flow.Answer(Hold.Fold(events)!, null));
@@ -98,10 +144,21 @@ public static class HoldHandlers
     /// whole runs alone on the single path.
     /// </summary>
     private static async Task<Results<Ok<TAnswer>, ProblemHttpResult>> OpenGroupedAsync<TAnswer>(
-        HoldFlow<TAnswer> flow, HoldRequest request, EventMetadata metadata, LedgerServices services,
-        OpenBatcher batcher, CancellationToken cancellationToken)
+        HoldFlow<TAnswer> flow,
+        HoldRequest request,
+        EventMetadata metadata,
+        LedgerServices services,
+        OpenBatcher batcher,
+        CancellationToken cancellationToken
+    )
     {
-        var command = new OpenCommand(flow.StreamType, flow.LocksFunds, flow.Request, request, metadata);
+        var command = new OpenCommand(
+            flow.StreamType,
+            flow.LocksFunds,
+            flow.Request,
+            request,
+            metadata
+        );
         switch (await batcher.SubmitAsync(command, cancellationToken))
         {
             case OpenOutcome.Committed committed:
@@ -109,10 +166,15 @@ public static class HoldHandlers
             case OpenOutcome.Exists:
                 // A committed stream holds the id, so it is there to read; were it not, the
                 // retry decides again.
-                EventStream existing = await services.Store.FetchStreamAsync(request.Id,
-                    cancellationToken: cancellationToken)
-                    ?? throw new ConcurrencyException(request.Id,
-                        $"stream {request.Id} vanished after its claim");
+                EventStream existing =
+                    await services.Store.FetchStreamAsync(
+                        request.Id,
+                        cancellationToken: cancellationToken
+                    )
+                    ?? throw new ConcurrencyException(
+                        request.Id,
+                        $"stream {request.Id} vanished after its claim"
+                    );
                 return Repeat(flow, existing, request);
             default:
                 return await OpenOnceAsync(flow, request, metadata, services, cancellationToken);
@@ -121,35 +183,55 @@ public static class HoldHandlers
 
     /// <summary>The same id again: the original answer if the body is the same, else 409.</summary>
     private static Results<Ok<TAnswer>, ProblemHttpResult> Repeat<TAnswer>(
-        HoldFlow<TAnswer> flow, EventStream existing, HoldRequest request)
+        HoldFlow<TAnswer> flow,
+        EventStream existing,
+        HoldRequest request
+    )
     {
         if (existing.Type != flow.StreamType)
         {
             return Problems.Conflict(
-                $"{flow.IdField}: {request.Id} is already used by a {existing.Type}; ids share one space");
+                $"{flow.IdField}: {request.Id} is already used by a {existing.Type}; ids share one space"
+            );
         }
         Hold hold = FoldHold(existing);
         string? field = HoldRules.FirstDifference(hold.Request, request);
         return field is null
             ? TypedResults.Ok(flow.Answer(hold, null))
-            : Problems.Conflict($"{field}: differs from the {flow.StreamType} already recorded under this id");
+            : Problems.Conflict(
+                $"{field}: differs from the {flow.StreamType} already recorded under this id"
+            );
     }
 
     private static async Task<Results<Ok<TAnswer>, ProblemHttpResult>> SettleOnceAsync<TAnswer>(
-        HoldFlow<TAnswer> flow, Settlement settlement, Guid holdId, EventMetadata metadata,
-        LedgerServices services, CancellationToken cancellationToken)
+        HoldFlow<TAnswer> flow,
+        Settlement settlement,
+        Guid holdId,
+        EventMetadata metadata,
+        LedgerServices services,
+        CancellationToken cancellationToken
+    )
     {
-        EventStream? stream = await services.Store.FetchStreamAsync(holdId, cancellationToken: cancellationToken);
+        EventStream? stream = await services.Store.FetchStreamAsync(
+            holdId,
+            cancellationToken: cancellationToken
+        );
         if (stream is null || stream.Type != flow.StreamType)
         {
             return Problems.NotFound($"{flow.IdField}: no {flow.StreamType} {holdId}");
         }
         Hold hold = FoldHold(stream);
-        SettleDecision decision = settlement == Settlement.Clear ? flow.Clear(hold) : flow.Release(hold);
+        SettleDecision decision =
+            settlement == Settlement.Clear ? flow.Clear(hold) : flow.Release(hold);
         switch (decision)
         {
             case SettleDecision.Append append:
-                await using (EventSession session = await services.Store.BeginSessionAsync(metadata, cancellationToken))
+                await using (
+                    EventSession session = await services.Store.BeginSessionAsync(
+                        metadata,
+                        cancellationToken
+                    )
+                )
                 {
                     session.Append(holdId, flow.StreamType, hold.Version, [append.Event]);
                     await session.CommitAsync(cancellationToken);
@@ -158,19 +240,30 @@ public static class HoldHandlers
             case SettleDecision.AlreadyDone:
                 return TypedResults.Ok(flow.Answer(hold, null));
             case SettleDecision.Conflict conflict:
-                return Problems.Conflict($"{flow.IdField}: {flow.StreamType} {holdId} {conflict.Detail}");
+                return Problems.Conflict(
+                    $"{flow.IdField}: {flow.StreamType} {holdId} {conflict.Detail}"
+                );
             default:
                 throw new InvariantViolationException($"unknown settle decision {decision}");
         }
     }
 
     private static Hold FoldHold(EventStream stream) =>
-        Hold.Fold(stream.Data) ?? throw new InvariantViolationException($"stream {stream.Id} is empty");
+        Hold.Fold(stream.Data)
+        ?? throw new InvariantViolationException($"stream {stream.Id} is empty");
 
-    private static async Task<Connection?> LoadConnectionAsync(Ledger.EventStore.EventStore store,
-        Guid connectionId, CancellationToken cancellationToken)
+    private static async Task<Connection?> LoadConnectionAsync(
+        Ledger.EventStore.EventStore store,
+        Guid connectionId,
+        CancellationToken cancellationToken
+    )
     {
-        EventStream? stream = await store.FetchStreamAsync(connectionId, cancellationToken: cancellationToken);
-        return stream?.Type == Connections.ConnectionFlow.StreamType ? Connection.Fold(stream.Data) : null;
+        EventStream? stream = await store.FetchStreamAsync(
+            connectionId,
+            cancellationToken: cancellationToken
+        );
+        return stream?.Type == Connections.ConnectionFlow.StreamType
+            ? Connection.Fold(stream.Data)
+            : null;
     }
 }

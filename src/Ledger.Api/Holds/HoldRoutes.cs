@@ -10,18 +10,40 @@ namespace Ledger.Api.Holds;
 /// </summary>
 public static class HoldRoutes
 {
-    public static RouteGroupBuilder MapHoldRoutes<TAnswer>(this RouteGroupBuilder bitgo,
-        HoldFlow<TAnswer> flow, string plural)
+    public static RouteGroupBuilder MapHoldRoutes<TAnswer>(
+        this RouteGroupBuilder bitgo,
+        HoldFlow<TAnswer> flow,
+        string plural
+    )
     {
         string item = $"/{flow.StreamType}/{{{flow.IdField}}}";
-        bitgo.MapPost($"/{plural}", (HttpContext http, LedgerServices services, CancellationToken ct) =>
-            HoldHandlers.OpenAsync(flow, http, services, ct));
-        bitgo.MapPut($"{item}/clear", (HttpContext http, LedgerServices services, CancellationToken ct) =>
-            HoldHandlers.SettleAsync(flow, Settlement.Clear, Id(flow, http), http, services, ct));
-        bitgo.MapPut($"{item}/release", (HttpContext http, LedgerServices services, CancellationToken ct) =>
-            HoldHandlers.SettleAsync(flow, Settlement.Release, Id(flow, http), http, services, ct));
-        bitgo.MapGet(item, (HttpContext http, LedgerServices services, CancellationToken ct) =>
-            HoldHandlers.GetAsync(flow, Id(flow, http), services, ct));
+        bitgo.MapPost(
+            $"/{plural}",
+            (HttpContext http, LedgerServices services, CancellationToken ct) =>
+                HoldHandlers.OpenAsync(flow, http, services, ct)
+        );
+        bitgo.MapPut(
+            $"{item}/clear",
+            (HttpContext http, LedgerServices services, CancellationToken ct) =>
+                HoldHandlers.SettleAsync(flow, Settlement.Clear, Id(flow, http), http, services, ct)
+        );
+        bitgo.MapPut(
+            $"{item}/release",
+            (HttpContext http, LedgerServices services, CancellationToken ct) =>
+                HoldHandlers.SettleAsync(
+                    flow,
+                    Settlement.Release,
+                    Id(flow, http),
+                    http,
+                    services,
+                    ct
+                )
+        );
+        bitgo.MapGet(
+            item,
+            (HttpContext http, LedgerServices services, CancellationToken ct) =>
+                HoldHandlers.GetAsync(flow, Id(flow, http), services, ct)
+        );
         return bitgo;
     }
 

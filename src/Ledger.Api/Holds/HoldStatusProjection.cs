@@ -53,10 +53,22 @@ public sealed class HoldStatusProjection : IInlineProjection
             if (e.Data is IHoldRequested requested)
             {
                 HoldRequest r = requested.ToRequest();
-                batch.Add(InsertSql,
-                    [r.Id, e.StreamType, r.ClientId, r.ConnectionId, r.PartnersConnectionId,
-                        r.PartnerClientId, r.Amount.Currency.Code, r.Amount.Quantity.Value, e.Version],
-                    expectedRows: 1, invariant: "a hold's status row is created once");
+                batch.Add(
+                    InsertSql,
+                    [
+                        r.Id,
+                        e.StreamType,
+                        r.ClientId,
+                        r.ConnectionId,
+                        r.PartnersConnectionId,
+                        r.PartnerClientId,
+                        r.Amount.Currency.Code,
+                        r.Amount.Quantity.Value,
+                        e.Version,
+                    ],
+                    expectedRows: 1,
+                    invariant: "a hold's status row is created once"
+                );
             }
             else if (ChangeOf(e.Data) is { } change)
             {
@@ -78,8 +90,10 @@ public sealed class HoldStatusProjection : IInlineProjection
         {
             if (e.Data is IHoldRequested requested)
             {
-                opened.Add(e.StreamId,
-                    new OpenedRow(e, requested.ToRequest(), "requested", null, null, e.Version));
+                opened.Add(
+                    e.StreamId,
+                    new OpenedRow(e, requested.ToRequest(), "requested", null, null, e.Version)
+                );
             }
             else if (ChangeOf(e.Data) is { } change)
             {
@@ -104,15 +118,18 @@ public sealed class HoldStatusProjection : IInlineProjection
         foreach (var level in changes.GroupBy(c => c.Event.Version).OrderBy(g => g.Key))
         {
             var rows = level.ToList();
-            batch.Add(UpdateGroupSql,
+            batch.Add(
+                UpdateGroupSql,
                 [
                     rows.Select(r => r.Event.StreamId).ToArray(),
-                    rows.Select(r => r.Change.Status).ToArray(), rows.Select(r => r.Event.Version).ToArray(),
+                    rows.Select(r => r.Change.Status).ToArray(),
+                    rows.Select(r => r.Event.Version).ToArray(),
                     TextArray(rows.Select(r => r.Change.Reference)),
                     TextArray(rows.Select(r => r.Change.Reason)),
                 ],
                 expectedRows: rows.Count,
-                invariant: "a hold's status row follows its stream version by version");
+                invariant: "a hold's status row follows its stream version by version"
+            );
         }
     }
 
@@ -122,9 +139,11 @@ public sealed class HoldStatusProjection : IInlineProjection
         {
             return;
         }
-        batch.Add(InsertGroupSql,
+        batch.Add(
+            InsertGroupSql,
             [
-                rows.Select(r => r.Request.Id).ToArray(), rows.Select(r => r.First.StreamType).ToArray(),
+                rows.Select(r => r.Request.Id).ToArray(),
+                rows.Select(r => r.First.StreamType).ToArray(),
                 rows.Select(r => r.Request.ClientId).ToArray(),
                 rows.Select(r => r.Request.ConnectionId).ToArray(),
                 rows.Select(r => r.Request.PartnersConnectionId).ToArray(),
@@ -133,25 +152,35 @@ public sealed class HoldStatusProjection : IInlineProjection
                 new Npgsql.NpgsqlParameter
                 {
                     Value = rows.Select(r => r.Request.Amount.Quantity.Value).ToArray(),
-                    NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Numeric,
+                    NpgsqlDbType =
+                        NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Numeric,
                 },
-                rows.Select(r => r.Status).ToArray(), TextArray(rows.Select(r => r.Reference)),
-                TextArray(rows.Select(r => r.Reason)), rows.Select(r => r.Version).ToArray(),
+                rows.Select(r => r.Status).ToArray(),
+                TextArray(rows.Select(r => r.Reference)),
+                TextArray(rows.Select(r => r.Reason)),
+                rows.Select(r => r.Version).ToArray(),
             ],
-            expectedRows: rows.Count, invariant: "a hold's status row is created once");
+            expectedRows: rows.Count,
+            invariant: "a hold's status row is created once"
+        );
     }
 
     /// <summary>
     /// The status an event moves a hold to, with its reference and reason; null for a request.
     /// </summary>
-    private static StatusChange? ChangeOf(object data) => data switch
-    {
-        IHoldReserved reserved => new StatusChange("reserved", reserved.PartnerReference, null),
-        IHoldRejected rejected => new StatusChange("rejected", rejected.PartnerReference, rejected.Reason),
-        IHoldCleared => new StatusChange("cleared", null, null),
-        IHoldReleased => new StatusChange("released", null, null),
-        _ => null,
-    };
+    private static StatusChange? ChangeOf(object data) =>
+        data switch
+        {
+            IHoldReserved reserved => new StatusChange("reserved", reserved.PartnerReference, null),
+            IHoldRejected rejected => new StatusChange(
+                "rejected",
+                rejected.PartnerReference,
+                rejected.Reason
+            ),
+            IHoldCleared => new StatusChange("cleared", null, null),
+            IHoldReleased => new StatusChange("released", null, null),
+            _ => null,
+        };
 
     /// <summary>Npgsql needs the type of a text array that may hold nulls.</summary>
     private static Npgsql.NpgsqlParameter TextArray(IEnumerable<string?> values) =>
@@ -161,19 +190,37 @@ public sealed class HoldStatusProjection : IInlineProjection
             NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text,
         };
 
-    private static void Update(ProjectionBatch batch, PendingEvent e, string status, string? reference,
-        string? reason) =>
-        batch.Add(UpdateSql,
+    private static void Update(
+        ProjectionBatch batch,
+        PendingEvent e,
+        string status,
+        string? reference,
+        string? reason
+    ) =>
+        batch.Add(
+            UpdateSql,
             [e.StreamId, status, e.Version, Nullable(reference), Nullable(reason)],
-            expectedRows: 1, invariant: "a hold's status row follows its stream version by version");
+            expectedRows: 1,
+            invariant: "a hold's status row follows its stream version by version"
+        );
 
     /// <summary>Npgsql needs a typed null for a text parameter.</summary>
     private static object Nullable(string? value) =>
-        new Npgsql.NpgsqlParameter<string?> { TypedValue = value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text };
+        new Npgsql.NpgsqlParameter<string?>
+        {
+            TypedValue = value,
+            NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text,
+        };
 
     private sealed record StatusChange(string Status, string? Reference, string? Reason);
 
     /// <summary>A hold opened in the group, as its row stands after the group's events.</summary>
-    private sealed record OpenedRow(PendingEvent First, HoldRequest Request, string Status, string? Reference,
-        string? Reason, int Version);
+    private sealed record OpenedRow(
+        PendingEvent First,
+        HoldRequest Request,
+        string Status,
+        string? Reference,
+        string? Reason,
+        int Version
+    );
 }

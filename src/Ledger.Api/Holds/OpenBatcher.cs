@@ -13,14 +13,13 @@ public sealed record OpenCommand(
     bool LocksFunds,
     Func<HoldRequest, Connection?, CurrencyCatalog, Quantity, string, IReadOnlyList<object>> Decide,
     HoldRequest Request,
-    EventMetadata Metadata);
+    EventMetadata Metadata
+);
 
 /// <summary>How a group ended for one open; the handler turns it into the answer.</summary>
 public abstract record OpenOutcome
 {
-    private OpenOutcome()
-    {
-    }
+    private OpenOutcome() { }
 
     /// <summary>Committed: these are the stream's events, durable before this was set.</summary>
     public sealed record Committed(IReadOnlyList<object> Events) : OpenOutcome;
@@ -52,8 +51,11 @@ public sealed class PendingOpen(OpenCommand command)
 /// correctness: every exclusion is a row lock or the streams' unique key, so several loops,
 /// or several nodes, stay correct. Ledger:GroupCommit=false turns it off.
 /// </summary>
-public sealed class OpenBatcher(IConfiguration configuration, IServiceProvider services,
-    ILogger<OpenBatcher> logger) : BackgroundService
+public sealed class OpenBatcher(
+    IConfiguration configuration,
+    IServiceProvider services,
+    ILogger<OpenBatcher> logger
+) : BackgroundService
 {
     /// <summary>Opens in one group; a larger group only makes its transaction longer.</summary>
     public const int BatchSizeMax = 256;
@@ -72,15 +74,23 @@ public sealed class OpenBatcher(IConfiguration configuration, IServiceProvider s
     public const int LoopCountMax = 8;
 
     private readonly Channel<PendingOpen> _queue = Channel.CreateBounded<PendingOpen>(
-        new BoundedChannelOptions(QueueCapacity) { FullMode = BoundedChannelFullMode.Wait });
+        new BoundedChannelOptions(QueueCapacity) { FullMode = BoundedChannelFullMode.Wait }
+    );
 
     public bool Enabled { get; } = configuration.GetValue("Ledger:GroupCommit", defaultValue: true);
 
-    public int LoopCount { get; } = Math.Clamp(
-        configuration.GetValue("Ledger:GroupCommitLoops", LoopCountDefault), 1, LoopCountMax);
+    public int LoopCount { get; } =
+        Math.Clamp(
+            configuration.GetValue("Ledger:GroupCommitLoops", LoopCountDefault),
+            1,
+            LoopCountMax
+        );
 
     /// <summary>Queues an open and waits for its group. A stopped batcher answers RetryAlone.</summary>
-    public async Task<OpenOutcome> SubmitAsync(OpenCommand command, CancellationToken cancellationToken)
+    public async Task<OpenOutcome> SubmitAsync(
+        OpenCommand command,
+        CancellationToken cancellationToken
+    )
     {
         var pending = new PendingOpen(command);
         if (!_queue.Writer.TryWrite(pending))
@@ -111,7 +121,9 @@ public sealed class OpenBatcher(IConfiguration configuration, IServiceProvider s
         var ledger = services.GetRequiredService<LedgerServices>();
         try
         {
-            await Task.WhenAll(Enumerable.Range(0, LoopCount).Select(_ => LoopAsync(ledger, stoppingToken)));
+            await Task.WhenAll(
+                Enumerable.Range(0, LoopCount).Select(_ => LoopAsync(ledger, stoppingToken))
+            );
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

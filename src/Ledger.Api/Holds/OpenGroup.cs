@@ -20,8 +20,12 @@ public static class OpenGroup
     /// <summary>An open is always two events: requested, then reserved or rejected.</summary>
     public const int OpenEventCount = 2;
 
-    public static async Task RunAsync(IReadOnlyList<PendingOpen> opens, LedgerServices services,
-        ILogger logger, CancellationToken cancellationToken)
+    public static async Task RunAsync(
+        IReadOnlyList<PendingOpen> opens,
+        LedgerServices services,
+        ILogger logger,
+        CancellationToken cancellationToken
+    )
     {
         // The first open of each id leads; a later one in the same group is its duplicate and
         // is answered from the stored stream once the leader's outcome is known.
@@ -56,34 +60,64 @@ public static class OpenGroup
         {
             // A deadlock, or a bug in one open's data: nothing of the group was committed, and
             // each open runs alone, so only a faulty open fails.
-            logger.LogWarning(e, "A group of {Count} opens failed as a whole; each runs alone", opens.Count);
+            logger.LogWarning(
+                e,
+                "A group of {Count} opens failed as a whole; each runs alone",
+                opens.Count
+            );
             Complete(opens, OpenOutcome.RetryAloneOutcome);
         }
     }
 
-    private static async Task CommitAsync(List<PendingOpen> leaders, LedgerServices services,
-        CancellationToken cancellationToken)
+    private static async Task CommitAsync(
+        List<PendingOpen> leaders,
+        LedgerServices services,
+        CancellationToken cancellationToken
+    )
     {
-        await using GroupSession session = await services.Store.BeginGroupSessionAsync(cancellationToken);
+        await using GroupSession session = await services.Store.BeginGroupSessionAsync(
+            cancellationToken
+        );
         var connections = new Dictionary<Guid, Connection>();
         IReadOnlySet<Guid> won = await session.ClaimNewStreamsAsync(
-            [.. leaders.Select(o =>
-                new NewStream(o.Command.Request.Id, o.Command.StreamType, OpenEventCount))],
-            GroupReads.Connections(leaders.Select(o => o.Command.Request.ConnectionId),
-                services.Store.Registry, connections),
-            cancellationToken);
+            [
+                .. leaders.Select(o => new NewStream(
+                    o.Command.Request.Id,
+                    o.Command.StreamType,
+                    OpenEventCount
+                )),
+            ],
+            GroupReads.Connections(
+                leaders.Select(o => o.Command.Request.ConnectionId),
+                services.Store.Registry,
+                connections
+            ),
+            cancellationToken
+        );
         // A lost claim means a committed stream holds the id; it needs nothing from this group.
-        Complete(leaders.Where(o => !won.Contains(o.Command.Request.Id)), OpenOutcome.ExistsOutcome);
+        Complete(
+            leaders.Where(o => !won.Contains(o.Command.Request.Id)),
+            OpenOutcome.ExistsOutcome
+        );
         List<PendingOpen> claimed = [.. leaders.Where(o => won.Contains(o.Command.Request.Id))];
         if (claimed.Count == 0)
         {
             return;
         }
-        IReadOnlyList<object>[] decisions = await DecideAsync(session, claimed, connections,
-            services.Currencies, cancellationToken);
+        IReadOnlyList<object>[] decisions = await DecideAsync(
+            session,
+            claimed,
+            connections,
+            services.Currencies,
+            cancellationToken
+        );
         for (int i = 0; i < claimed.Count; i++)
         {
-            session.StartStream(claimed[i].Command.Request.Id, decisions[i], claimed[i].Command.Metadata);
+            session.StartStream(
+                claimed[i].Command.Request.Id,
+                decisions[i],
+                claimed[i].Command.Metadata
+            );
         }
         await session.CommitAsync(cancellationToken);
         for (int i = 0; i < claimed.Count; i++)
@@ -98,9 +132,13 @@ public static class OpenGroup
     /// group touches is locked in one sorted pass; then the opens that lock funds decide in
     /// arrival order, each seeing what the earlier ones in the group reserved.
     /// </summary>
-    private static async Task<IReadOnlyList<object>[]> DecideAsync(GroupSession session,
-        List<PendingOpen> claimed, Dictionary<Guid, Connection> connections, CurrencyCatalog currencies,
-        CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<object>[]> DecideAsync(
+        GroupSession session,
+        List<PendingOpen> claimed,
+        Dictionary<Guid, Connection> connections,
+        CurrencyCatalog currencies,
+        CancellationToken cancellationToken
+    )
     {
         var decisions = new IReadOnlyList<object>[claimed.Count];
         var created = new HashSet<BalanceKey>();
@@ -114,14 +152,20 @@ public static class OpenGroup
                 continue;
             }
             decisions[i] = Decide(command, connections, currencies, Quantity.Zero);
-            foreach (BalanceDelta delta in decisions[i].Select(BalanceEffects.Of).OfType<BalanceDelta>())
+            foreach (
+                BalanceDelta delta in decisions[i].Select(BalanceEffects.Of).OfType<BalanceDelta>()
+            )
             {
                 created.Add(delta.Key);
                 locked.Add(delta.Key);
             }
         }
-        Dictionary<BalanceKey, Quantity> available =
-            await GroupReads.LockBalancesAsync(session, created, locked, cancellationToken);
+        Dictionary<BalanceKey, Quantity> available = await GroupReads.LockBalancesAsync(
+            session,
+            created,
+            locked,
+            cancellationToken
+        );
         for (int i = 0; i < claimed.Count; i++)
         {
             OpenCommand command = claimed[i].Command;
@@ -129,7 +173,9 @@ public static class OpenGroup
             {
                 decisions[i] = Decide(command, connections, currencies, available[KeyOf(command)]);
             }
-            foreach (BalanceDelta delta in decisions[i].Select(BalanceEffects.Of).OfType<BalanceDelta>())
+            foreach (
+                BalanceDelta delta in decisions[i].Select(BalanceEffects.Of).OfType<BalanceDelta>()
+            )
             {
                 // Quantity.From throws below zero: a decision that overspends is a bug, and the
                 // group then fails as a whole rather than commit it.
@@ -139,26 +185,44 @@ public static class OpenGroup
         return decisions;
     }
 
-    private static IReadOnlyList<object> Decide(OpenCommand command, Dictionary<Guid, Connection> connections,
-        CurrencyCatalog currencies, Quantity available)
+    private static IReadOnlyList<object> Decide(
+        OpenCommand command,
+        Dictionary<Guid, Connection> connections,
+        CurrencyCatalog currencies,
+        Quantity available
+    )
     {
-        IReadOnlyList<object> events = command.Decide(command.Request,
-            connections.GetValueOrDefault(command.Request.ConnectionId), currencies, available,
-            Guid.CreateVersion7().ToString());
+        IReadOnlyList<object> events = command.Decide(
+            command.Request,
+            connections.GetValueOrDefault(command.Request.ConnectionId),
+            currencies,
+            available,
+            Guid.CreateVersion7().ToString()
+        );
         if (events.Count != OpenEventCount)
         {
             throw new InvariantViolationException(
-                $"an open decided {events.Count} events, not {OpenEventCount}");
+                $"an open decided {events.Count} events, not {OpenEventCount}"
+            );
         }
         return events;
     }
 
     private static BalanceKey KeyOf(OpenCommand command) =>
-        new(command.Request.ClientId, command.Request.ConnectionId, command.Request.Amount.Currency);
+        new(
+            command.Request.ClientId,
+            command.Request.ConnectionId,
+            command.Request.Amount.Currency
+        );
 
     private static bool IsLockConflict(Exception e) =>
-        e is PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected
-            or PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.LockNotAvailable };
+        e
+            is PostgresException
+            {
+                SqlState: PostgresErrorCodes.DeadlockDetected
+                    or PostgresErrorCodes.SerializationFailure
+                    or PostgresErrorCodes.LockNotAvailable
+            };
 
     private static void Complete(IEnumerable<PendingOpen> opens, OpenOutcome outcome)
     {

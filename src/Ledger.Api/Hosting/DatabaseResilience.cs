@@ -22,21 +22,27 @@ public static class DatabaseResilience
 
     public const int RetryDelayMilliseconds = 100;
 
-    public static ResiliencePipeline Pipeline { get; } = new ResiliencePipelineBuilder()
-        .AddRetry(new RetryStrategyOptions
-        {
-            // A timeout is not retried: a stalled server should cost one timeout, not three.
-            ShouldHandle = new PredicateBuilder().Handle<NpgsqlException>(e => e.IsTransient && !IsTimeout(e)),
-            MaxRetryAttempts = TransientRetriesMax,
-            Delay = TimeSpan.FromMilliseconds(RetryDelayMilliseconds),
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-        })
-        .Build();
+    public static ResiliencePipeline Pipeline { get; } =
+        new ResiliencePipelineBuilder()
+            .AddRetry(
+                new RetryStrategyOptions
+                {
+                    // A timeout is not retried: a stalled server should cost one timeout, not three.
+                    ShouldHandle = new PredicateBuilder().Handle<NpgsqlException>(e =>
+                        e.IsTransient && !IsTimeout(e)
+                    ),
+                    MaxRetryAttempts = TransientRetriesMax,
+                    Delay = TimeSpan.FromMilliseconds(RetryDelayMilliseconds),
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                }
+            )
+            .Build();
 
     /// <summary>The failures that mean "the database is unavailable", answered 503.</summary>
     public static bool IsUnavailable(Exception e) =>
-        e is TimeoutException || (e is NpgsqlException npgsql && (npgsql.IsTransient || IsTimeout(npgsql)));
+        e is TimeoutException
+        || (e is NpgsqlException npgsql && (npgsql.IsTransient || IsTimeout(npgsql)));
 
     /// <summary>Applies the timeouts above unless the connection string sets its own.</summary>
     public static string WithTimeouts(string connectionString)
@@ -46,7 +52,10 @@ public static class DatabaseResilience
         {
             builder.Timeout = ConnectTimeoutSeconds;
         }
-        if (!Mentions(connectionString, "Command Timeout") && !Mentions(connectionString, "CommandTimeout"))
+        if (
+            !Mentions(connectionString, "Command Timeout")
+            && !Mentions(connectionString, "CommandTimeout")
+        )
         {
             builder.CommandTimeout = CommandTimeoutSeconds;
         }
@@ -56,6 +65,7 @@ public static class DatabaseResilience
     private static bool IsTimeout(NpgsqlException e) => e.InnerException is TimeoutException;
 
     private static bool Mentions(string connectionString, string key) =>
-        connectionString.Split(';').Any(part =>
-            part.Split('=')[0].Trim().Equals(key, StringComparison.OrdinalIgnoreCase));
+        connectionString
+            .Split(';')
+            .Any(part => part.Split('=')[0].Trim().Equals(key, StringComparison.OrdinalIgnoreCase));
 }

@@ -10,17 +10,34 @@ namespace Ledger.Api.Hosting;
 /// </summary>
 public sealed class ExceptionMapping(ILogger<ExceptionMapping> logger) : IExceptionHandler
 {
-    public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception,
-        CancellationToken cancellationToken)
+    public async ValueTask<bool> TryHandleAsync(
+        HttpContext http,
+        Exception exception,
+        CancellationToken cancellationToken
+    )
     {
         var (status, title, error) = exception switch
         {
-            ConcurrencyException => (StatusCodes.Status409Conflict, "Conflict",
-                "concurrency: a racing request changed this record; retry the request"),
-            BadHttpRequestException bad => (bad.StatusCode, "Bad request", "request: " + bad.Message),
-            _ when DatabaseResilience.IsUnavailable(exception) => (StatusCodes.Status503ServiceUnavailable,
-                "Service unavailable", "database: unavailable; the request was not applied unless a retry says so"),
-            _ => (StatusCodes.Status500InternalServerError, "Internal error", "internal: unexpected server error"),
+            ConcurrencyException => (
+                StatusCodes.Status409Conflict,
+                "Conflict",
+                "concurrency: a racing request changed this record; retry the request"
+            ),
+            BadHttpRequestException bad => (
+                bad.StatusCode,
+                "Bad request",
+                "request: " + bad.Message
+            ),
+            _ when DatabaseResilience.IsUnavailable(exception) => (
+                StatusCodes.Status503ServiceUnavailable,
+                "Service unavailable",
+                "database: unavailable; the request was not applied unless a retry says so"
+            ),
+            _ => (
+                StatusCodes.Status500InternalServerError,
+                "Internal error",
+                "internal: unexpected server error"
+            ),
         };
         if (status >= StatusCodes.Status500InternalServerError)
         {
@@ -29,10 +46,14 @@ public sealed class ExceptionMapping(ILogger<ExceptionMapping> logger) : IExcept
         http.Response.StatusCode = status;
         Microsoft.AspNetCore.Mvc.ProblemDetails details = Problems.Details(status, title, error);
         // BitGo's word for "the outcome is unknown, send the same request again" (seed 000).
-        details.Extensions["retriable"] = status is StatusCodes.Status503ServiceUnavailable
-            or StatusCodes.Status409Conflict;
-        await http.Response.WriteAsJsonAsync(details, (System.Text.Json.JsonSerializerOptions?)null,
-            "application/problem+json", cancellationToken);
+        details.Extensions["retriable"] =
+            status is StatusCodes.Status503ServiceUnavailable or StatusCodes.Status409Conflict;
+        await http.Response.WriteAsJsonAsync(
+            details,
+            (System.Text.Json.JsonSerializerOptions?)null,
+            "application/problem+json",
+            cancellationToken
+        );
         return true;
     }
 }

@@ -24,7 +24,9 @@ public static class Health
     public const int ReadyTimeoutMilliseconds = 2_000;
 
     private static async Task<Results<Ok<HealthAnswer>, ProblemHttpResult>> ReadyAsync(
-        LedgerDatabase database, CancellationToken cancellationToken)
+        LedgerDatabase database,
+        CancellationToken cancellationToken
+    )
     {
         Task<bool> check = IsCurrentAsync(database, cancellationToken);
         Task deadline = Task.Delay(ReadyTimeoutMilliseconds, cancellationToken);
@@ -32,23 +34,40 @@ public static class Health
         {
             // The check finishes on its own, within the command timeout; its failure is expected.
             _ = check.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
-            return Problems.Create(StatusCodes.Status503ServiceUnavailable, "Not ready",
-                $"database: no answer within {ReadyTimeoutMilliseconds} ms");
+            return Problems.Create(
+                StatusCodes.Status503ServiceUnavailable,
+                "Not ready",
+                $"database: no answer within {ReadyTimeoutMilliseconds} ms"
+            );
         }
         try
         {
             return await check
                 ? TypedResults.Ok(new HealthAnswer("ready"))
-                : Problems.Create(StatusCodes.Status503ServiceUnavailable, "Not ready", "schema: not current");
+                : Problems.Create(
+                    StatusCodes.Status503ServiceUnavailable,
+                    "Not ready",
+                    "schema: not current"
+                );
         }
-        catch (Exception e) when (e is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException)
+        catch (Exception e)
+            when (e is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException)
         {
-            return Problems.Create(StatusCodes.Status503ServiceUnavailable, "Not ready", "database: unreachable");
+            return Problems.Create(
+                StatusCodes.Status503ServiceUnavailable,
+                "Not ready",
+                "database: unreachable"
+            );
         }
     }
 
-    private static async Task<bool> IsCurrentAsync(LedgerDatabase database,
-        CancellationToken cancellationToken) =>
-        await SchemaApplier.IsCurrentAsync(database.DataSource, LedgerDatabase.Scripts,
-            cancellationToken);
+    private static async Task<bool> IsCurrentAsync(
+        LedgerDatabase database,
+        CancellationToken cancellationToken
+    ) =>
+        await SchemaApplier.IsCurrentAsync(
+            database.DataSource,
+            LedgerDatabase.Scripts,
+            cancellationToken
+        );
 }

@@ -21,7 +21,9 @@ public static class JsonBody
 
     /// <summary>The body's root object and raw bytes, or the problem to answer.</summary>
     public static async Task<(JsonElement Root, byte[] Raw, ProblemHttpResult? Problem)> ReadAsync(
-        HttpRequest request, CancellationToken cancellationToken)
+        HttpRequest request,
+        CancellationToken cancellationToken
+    )
     {
         if (!IsJson(request.ContentType))
         {
@@ -41,15 +43,25 @@ public static class JsonBody
             }
             return HasOnlyValidText(document.RootElement)
                 ? (document.RootElement.Clone(), raw, null)
-                : (default, raw, Problems.Invalid(
-                    "body: a string or member name is not valid text (invalid UTF-8 or an "
-                    + "unpaired surrogate escape)"));
+                : (
+                    default,
+                    raw,
+                    Problems.Invalid(
+                        "body: a string or member name is not valid text (invalid UTF-8 or an "
+                            + "unpaired surrogate escape)"
+                    )
+                );
         }
         catch (JsonException)
         {
-            return (default, raw, Problems.Invalid(
-                "body: malformed JSON (syntax, encoding, duplicate key or nesting deeper than "
-                + $"{Limits.JsonDepthMax})"));
+            return (
+                default,
+                raw,
+                Problems.Invalid(
+                    "body: malformed JSON (syntax, encoding, duplicate key or nesting deeper than "
+                        + $"{Limits.JsonDepthMax})"
+                )
+            );
         }
     }
 
@@ -99,7 +111,10 @@ public static class JsonBody
 
     private static bool IsJson(string? contentType) =>
         contentType is not null
-        && contentType.Split(';')[0].Trim().Equals("application/json", StringComparison.OrdinalIgnoreCase);
+        && contentType
+            .Split(';')[0]
+            .Trim()
+            .Equals("application/json", StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary>
@@ -141,7 +156,9 @@ public sealed class FieldReader(JsonElement root, string prefix = "")
         {
             return Fail<string>(name, $"must be 1 to {lengthMax} characters");
         }
-        return text.Any(char.IsControl) ? Fail<string>(name, "must not contain control characters") : text;
+        return text.Any(char.IsControl)
+            ? Fail<string>(name, "must not contain control characters")
+            : text;
     }
 
     /// <summary>
@@ -182,8 +199,11 @@ public sealed class FieldReader(JsonElement root, string prefix = "")
         };
         if (value is not null && (!Quantity.TryParse(digits, out Quantity q) || q.IsZero))
         {
-            Fail(name, $"must be a positive integer of base units, at most {Quantity.DigitsMax} "
-                + "digits, with no sign, fraction, exponent or leading zero");
+            Fail(
+                name,
+                $"must be a positive integer of base units, at most {Quantity.DigitsMax} "
+                    + "digits, with no sign, fraction, exponent or leading zero"
+            );
             return null;
         }
         return value is null ? null : Quantity.Parse(digits!);
@@ -195,7 +215,10 @@ public sealed class FieldReader(JsonElement root, string prefix = "")
         {
             return null;
         }
-        if (!root.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+        if (
+            !root.TryGetProperty(name, out JsonElement value)
+            || value.ValueKind == JsonValueKind.Null
+        )
         {
             Fail(name, "is required");
             return null;

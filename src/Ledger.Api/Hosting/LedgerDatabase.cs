@@ -1,6 +1,6 @@
+using Ledger.EventStore;
 using Ledger.LocalPostgres;
 using Npgsql;
-using Ledger.EventStore;
 
 namespace Ledger.Api.Hosting;
 
@@ -10,12 +10,18 @@ namespace Ledger.Api.Hosting;
 /// shutdown (ADR 0004). The schema is applied at startup, before any request is served.
 /// </summary>
 public sealed class LedgerDatabase(IConfiguration configuration, ILogger<LedgerDatabase> logger)
-    : IHostedService, IAsyncDisposable
+    : IHostedService,
+        IAsyncDisposable
 {
     public static readonly IReadOnlyList<SchemaScript> Scripts =
     [
         SchemaApplier.EventStoreScript,
-        SchemaScript.FromResource(typeof(LedgerDatabase).Assembly, "Ledger.Api.schema.sql", "ledger_views", 1),
+        SchemaScript.FromResource(
+            typeof(LedgerDatabase).Assembly,
+            "Ledger.Api.schema.sql",
+            "ledger_views",
+            1
+        ),
     ];
 
     /// <summary>Distinct statements kept prepared per pooled connection; ours are a few dozen.</summary>
@@ -27,7 +33,8 @@ public sealed class LedgerDatabase(IConfiguration configuration, ILogger<LedgerD
     private LocalPostgresCluster? _cluster;
 
     public NpgsqlDataSource DataSource =>
-        _dataSource ?? throw new InvalidOperationException("the database is used before startup opened it");
+        _dataSource
+        ?? throw new InvalidOperationException("the database is used before startup opened it");
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -35,14 +42,20 @@ public sealed class LedgerDatabase(IConfiguration configuration, ILogger<LedgerD
         if (string.IsNullOrWhiteSpace(connectionString))
         {
             string root = Path.Combine(Directory.GetCurrentDirectory(), ".ledger", "postgres");
-            logger.LogInformation("No ConnectionStrings:Ledger; starting a local PostgreSQL in {Root}", root);
-            _cluster = await LocalPostgresCluster.StartAsync(new LocalPostgresOptions { RootDirectory = root },
-                cancellationToken);
+            logger.LogInformation(
+                "No ConnectionStrings:Ledger; starting a local PostgreSQL in {Root}",
+                root
+            );
+            _cluster = await LocalPostgresCluster.StartAsync(
+                new LocalPostgresOptions { RootDirectory = root },
+                cancellationToken
+            );
             connectionString = _cluster.ConnectionString;
             logger.LogInformation("Local PostgreSQL listens on 127.0.0.1:{Port}", _cluster.Port);
         }
         _dataSource = NpgsqlDataSource.Create(
-            WithAutoPrepare(DatabaseResilience.WithTimeouts(connectionString)));
+            WithAutoPrepare(DatabaseResilience.WithTimeouts(connectionString))
+        );
         await SchemaApplier.ApplyAsync(_dataSource, Scripts, cancellationToken);
     }
 
@@ -55,8 +68,10 @@ public sealed class LedgerDatabase(IConfiguration configuration, ILogger<LedgerD
     private static string WithAutoPrepare(string connectionString)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase)
-            && !connectionString.Contains("AutoPrepare", StringComparison.OrdinalIgnoreCase))
+        if (
+            !connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase)
+            && !connectionString.Contains("AutoPrepare", StringComparison.OrdinalIgnoreCase)
+        )
         {
             builder.MaxAutoPrepare = AutoPreparedStatementsMax;
             builder.AutoPrepareMinUsages = AutoPrepareUsagesMin;

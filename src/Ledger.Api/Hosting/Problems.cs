@@ -21,12 +21,18 @@ public static class Problems
         Create(StatusCodes.Status409Conflict, "Conflict", error);
 
     public static ProblemHttpResult TooLarge() =>
-        Create(StatusCodes.Status413PayloadTooLarge, "Payload too large",
-            $"body: larger than {Limits.BodyBytesMax} bytes");
+        Create(
+            StatusCodes.Status413PayloadTooLarge,
+            "Payload too large",
+            $"body: larger than {Limits.BodyBytesMax} bytes"
+        );
 
     public static ProblemHttpResult UnsupportedMediaType() =>
-        Create(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
-            "content-type: must be application/json");
+        Create(
+            StatusCodes.Status415UnsupportedMediaType,
+            "Unsupported media type",
+            "content-type: must be application/json"
+        );
 
     public static ProblemHttpResult Create(int status, string title, string error) =>
         TypedResults.Problem(Details(status, title, error));
@@ -55,13 +61,14 @@ public static class Problems
         details.Extensions["error"] = error;
     }
 
-    public static ProblemDetails Details(int status, string title, string error) => new()
-    {
-        Status = status,
-        Title = title,
-        Detail = error,
-        Extensions = { ["error"] = error },
-    };
+    public static ProblemDetails Details(int status, string title, string error) =>
+        new()
+        {
+            Status = status,
+            Title = title,
+            Detail = error,
+            Extensions = { ["error"] = error },
+        };
 }
 
 /// <summary>
@@ -81,7 +88,13 @@ public sealed class ProblemJsonWriter : IProblemDetailsWriter
         int status = context.ProblemDetails.Status ??= http.Response.StatusCode;
         context.ProblemDetails.Title ??= ReasonPhrases.GetReasonPhrase(status);
         Problems.AddErrorMember(context);
-        return new ValueTask(http.Response.WriteAsJsonAsync(context.ProblemDetails,
-            (JsonSerializerOptions?)null, "application/problem+json", http.RequestAborted));
+        return new ValueTask(
+            http.Response.WriteAsJsonAsync(
+                context.ProblemDetails,
+                (JsonSerializerOptions?)null,
+                "application/problem+json",
+                http.RequestAborted
+            )
+        );
     }
 }

@@ -11,7 +11,10 @@ public static class RawBody
     private const string ItemKey = "ledger.rawBody";
 
     /// <summary>The body, or null when it is longer than the limit.</summary>
-    public static async Task<byte[]?> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    public static async Task<byte[]?> ReadAsync(
+        HttpRequest request,
+        CancellationToken cancellationToken
+    )
     {
         if (request.HttpContext.Items.TryGetValue(ItemKey, out object? cached))
         {
@@ -29,15 +32,24 @@ public static class RawBody
         return body;
     }
 
-    private static async Task<byte[]?> ReadCappedAsync(Stream stream, CancellationToken cancellationToken)
+    private static async Task<byte[]?> ReadCappedAsync(
+        Stream stream,
+        CancellationToken cancellationToken
+    )
     {
         byte[] buffer = ArrayPool<byte>.Shared.Rent(Limits.BodyBytesMax + 1);
         try
         {
             int total = 0;
             int read;
-            while ((read = await stream.ReadAsync(buffer.AsMemory(total, Limits.BodyBytesMax + 1 - total),
-                       cancellationToken)) > 0)
+            while (
+                (
+                    read = await stream.ReadAsync(
+                        buffer.AsMemory(total, Limits.BodyBytesMax + 1 - total),
+                        cancellationToken
+                    )
+                ) > 0
+            )
             {
                 total += read;
                 if (total > Limits.BodyBytesMax)

@@ -18,12 +18,17 @@ public static class RequestContext
         string? header = http.Request.Headers[CorrelationHeader];
         // A caller's correlation id is kept only when short and plain; otherwise ours is used,
         // so nothing hostile lands in the audit trail.
-        string correlation = header is { Length: > 0 and <= Limits.IdLengthMax }
+        string correlation =
+            header is { Length: > 0 and <= Limits.IdLengthMax }
             && header.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':')
-            ? header
-            : http.TraceIdentifier;
-        return new EventMetadata(actor, correlation, http.Items[CausationItemKey] as string,
-            http.TraceIdentifier);
+                ? header
+                : http.TraceIdentifier;
+        return new EventMetadata(
+            actor,
+            correlation,
+            http.Items[CausationItemKey] as string,
+            http.TraceIdentifier
+        );
     }
 }
 
@@ -41,7 +46,9 @@ public static class WriteRetry
             try
             {
                 return await DatabaseResilience.Pipeline.ExecuteAsync(
-                    async _ => await attempt(), CancellationToken.None);
+                    async _ => await attempt(),
+                    CancellationToken.None
+                );
             }
             catch (ConcurrencyException) when (attemptNumber < Limits.WriteAttemptsMax)
             {

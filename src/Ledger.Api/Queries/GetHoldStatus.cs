@@ -18,7 +18,11 @@ public static class GetHoldStatusEndpoint
         """;
 
     public static async Task<Results<Ok<HoldStatusView>, ProblemHttpResult>> HandleAsync(
-        HoldKind kind, string id, LedgerDatabase database, CancellationToken cancellationToken)
+        HoldKind kind,
+        string id,
+        LedgerDatabase database,
+        CancellationToken cancellationToken
+    )
     {
         if (!Ids.TryParse(id, out Guid holdId))
         {

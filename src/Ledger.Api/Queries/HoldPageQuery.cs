@@ -14,7 +14,8 @@ public sealed record HoldFilter(
     string? Currency,
     int? OlderThanSeconds,
     Guid? After,
-    int Limit);
+    int Limit
+);
 
 /// <summary>
 /// One parameterised statement serves every list: each filter is "($n IS NULL OR col = $n)",
@@ -48,19 +49,26 @@ public static class HoldPageQuery
         """;
 
     /// <summary>The page, or null when the cursor names no hold of the kind (a 400).</summary>
-    public static async Task<HoldPage?> ReadAsync(LedgerDatabase database, HoldFilter filter,
-        CancellationToken cancellationToken)
+    public static async Task<HoldPage?> ReadAsync(
+        LedgerDatabase database,
+        HoldFilter filter,
+        CancellationToken cancellationToken
+    )
     {
         if (filter.Limit is < 1 or > Limits.PageSizeMax)
         {
             throw new InvariantViolationException(
-                $"page size {filter.Limit} got past the edge's check");
+                $"page size {filter.Limit} got past the edge's check"
+            );
         }
         List<HoldStatusView> rows = await ReadRowsAsync(database, filter, cancellationToken);
         // An unknown cursor and the end of the list both read as no rows; only then is it
         // worth a second look. Rows are never deleted, so a known cursor stays known.
-        if (rows.Count == 0 && filter.After is { } after
-            && !await CursorExistsAsync(database, after, filter.Kind, cancellationToken))
+        if (
+            rows.Count == 0
+            && filter.After is { } after
+            && !await CursorExistsAsync(database, after, filter.Kind, cancellationToken)
+        )
         {
             return null;
         }
@@ -70,8 +78,11 @@ public static class HoldPageQuery
     }
 
     /// <summary>Reads one row more than the page holds, to know if another page follows.</summary>
-    private static async Task<List<HoldStatusView>> ReadRowsAsync(LedgerDatabase database,
-        HoldFilter filter, CancellationToken cancellationToken)
+    private static async Task<List<HoldStatusView>> ReadRowsAsync(
+        LedgerDatabase database,
+        HoldFilter filter,
+        CancellationToken cancellationToken
+    )
     {
         await using NpgsqlCommand command = database.DataSource.CreateCommand(PageSql);
         command.Parameters.Add(Typed(filter.Kind, NpgsqlDbType.Text));
@@ -91,8 +102,12 @@ public static class HoldPageQuery
         return rows;
     }
 
-    private static async Task<bool> CursorExistsAsync(LedgerDatabase database, Guid after,
-        string? kind, CancellationToken cancellationToken)
+    private static async Task<bool> CursorExistsAsync(
+        LedgerDatabase database,
+        Guid after,
+        string? kind,
+        CancellationToken cancellationToken
+    )
     {
         await using NpgsqlCommand command = database.DataSource.CreateCommand(CursorExistsSql);
         command.Parameters.Add(Typed(after, NpgsqlDbType.Uuid));

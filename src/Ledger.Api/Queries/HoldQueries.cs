@@ -15,25 +15,40 @@ public static class HoldQueries
         MapList(query, "/deallocations", HoldKind.Deallocation).WithName("ListDeallocations");
         MapStatus(query, "/deallocations/{id}", HoldKind.Deallocation)
             .WithName("GetDeallocationStatus");
-        query.MapGet("/holds/stale", StaleHoldsEndpoint.HandleAsync)
+        query
+            .MapGet("/holds/stale", StaleHoldsEndpoint.HandleAsync)
             .WithName("ListStaleHolds")
             .ProducesProblem(StatusCodes.Status400BadRequest);
         return query;
     }
 
-    private static RouteHandlerBuilder MapList(RouteGroupBuilder query, string pattern,
-        HoldKind kind) =>
-        query.MapGet(pattern,
-                ([AsParameters] HoldListQuery list, LedgerDatabase database,
-                    CancellationToken cancellationToken) =>
-                    ListHoldsEndpoint.HandleAsync(kind, list, database, cancellationToken))
+    private static RouteHandlerBuilder MapList(
+        RouteGroupBuilder query,
+        string pattern,
+        HoldKind kind
+    ) =>
+        query
+            .MapGet(
+                pattern,
+                (
+                    [AsParameters] HoldListQuery list,
+                    LedgerDatabase database,
+                    CancellationToken cancellationToken
+                ) => ListHoldsEndpoint.HandleAsync(kind, list, database, cancellationToken)
+            )
             .ProducesProblem(StatusCodes.Status400BadRequest);
 
-    private static RouteHandlerBuilder MapStatus(RouteGroupBuilder query, string pattern,
-        HoldKind kind) =>
-        query.MapGet(pattern,
+    private static RouteHandlerBuilder MapStatus(
+        RouteGroupBuilder query,
+        string pattern,
+        HoldKind kind
+    ) =>
+        query
+            .MapGet(
+                pattern,
                 (string id, LedgerDatabase database, CancellationToken cancellationToken) =>
-                    GetHoldStatusEndpoint.HandleAsync(kind, id, database, cancellationToken))
+                    GetHoldStatusEndpoint.HandleAsync(kind, id, database, cancellationToken)
+            )
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
 }

@@ -26,13 +26,14 @@ public sealed record HoldStatusView(
     string Status,
     string BitgoStatus,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    string? PartnerAllocationId,
+        string? PartnerAllocationId,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    string? PartnerDeallocationId,
+        string? PartnerDeallocationId,
     string? RejectionReason,
     int Version,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt
+);
 
 /// <summary>A page of holds; next is the cursor for the following page, null on the last.</summary>
 public sealed record HoldPage(IReadOnlyList<HoldStatusView> Items, Guid? Next);
@@ -52,13 +53,23 @@ public static class HoldStatusRows
         string? reference = r.IsDBNull(9) ? null : r.GetString(9);
         // Quantity.From throws on a negative value; the CHECK constraint makes that a bug.
         Quantity quantity = Quantity.From(r.GetFieldValue<BigInteger>(7));
-        return new HoldStatusView(r.GetGuid(0), kind, r.GetGuid(2), r.GetGuid(3), r.GetString(4),
-            r.GetString(5), new AmountView(r.GetString(6), quantity.ToString()), status,
+        return new HoldStatusView(
+            r.GetGuid(0),
+            kind,
+            r.GetGuid(2),
+            r.GetGuid(3),
+            r.GetString(4),
+            r.GetString(5),
+            new AmountView(r.GetString(6), quantity.ToString()),
+            status,
             BitGoStatus.Of(ParseStatus(status)),
             kind == HoldKind.Allocation.Name ? reference : null,
             kind == HoldKind.Deallocation.Name ? reference : null,
-            r.IsDBNull(10) ? null : r.GetString(10), r.GetInt32(11),
-            r.GetFieldValue<DateTimeOffset>(12), r.GetFieldValue<DateTimeOffset>(13));
+            r.IsDBNull(10) ? null : r.GetString(10),
+            r.GetInt32(11),
+            r.GetFieldValue<DateTimeOffset>(12),
+            r.GetFieldValue<DateTimeOffset>(13)
+        );
     }
 
     /// <summary>
@@ -69,5 +80,6 @@ public static class HoldStatusRows
         Enum.TryParse(status, ignoreCase: true, out HoldStatus parsed)
             ? parsed
             : throw new InvariantViolationException(
-                $"hold_status has an unknown status '{status}'");
+                $"hold_status has an unknown status '{status}'"
+            );
 }

@@ -14,7 +14,8 @@ public sealed record HoldListQuery(
     [property: FromQuery(Name = "status")] string? Status,
     [property: FromQuery(Name = "currency")] string? Currency,
     [property: FromQuery(Name = "after")] string? After,
-    [property: FromQuery(Name = "limit")] string? Limit);
+    [property: FromQuery(Name = "limit")] string? Limit
+);
 
 /// <summary>
 /// GET /api/v1/allocations and /api/v1/deallocations: holds of one kind, oldest first, in
@@ -23,18 +24,23 @@ public sealed record HoldListQuery(
 public static class ListHoldsEndpoint
 {
     public static async Task<Results<Ok<HoldPage>, ProblemHttpResult>> HandleAsync(
-        HoldKind kind, HoldListQuery query, LedgerDatabase database,
-        CancellationToken cancellationToken)
+        HoldKind kind,
+        HoldListQuery query,
+        LedgerDatabase database,
+        CancellationToken cancellationToken
+    )
     {
         var reader = new QueryReader();
-        var filter = new HoldFilter(kind.Name,
+        var filter = new HoldFilter(
+            kind.Name,
             reader.Uuid("clientId", query.ClientId),
             reader.Uuid("connectionId", query.ConnectionId),
             reader.Status(query.Status),
             reader.Currency(query.Currency),
             OlderThanSeconds: null,
             reader.Uuid("after", query.After),
-            reader.PageSize(query.Limit));
+            reader.PageSize(query.Limit)
+        );
         if (reader.Error is not null)
         {
             return Problems.Invalid(reader.Error);
@@ -42,7 +48,8 @@ public static class ListHoldsEndpoint
         HoldPage? page = await HoldPageQuery.ReadAsync(database, filter, cancellationToken);
         return page is null
             ? Problems.Invalid(
-                $"after: no {kind.Name} {filter.After}; pass the previous page's next")
+                $"after: no {kind.Name} {filter.After}; pass the previous page's next"
+            )
             : TypedResults.Ok(page);
     }
 }

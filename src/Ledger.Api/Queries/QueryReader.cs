@@ -13,7 +13,12 @@ public sealed class QueryReader
 {
     /// <summary>The ledger's status words a list may be filtered by.</summary>
     public static readonly IReadOnlyList<string> StatusWords =
-        ["reserved", "rejected", "cleared", "released"];
+    [
+        "reserved",
+        "rejected",
+        "cleared",
+        "released",
+    ];
 
     public string? Error { get; private set; }
 
@@ -39,9 +44,12 @@ public sealed class QueryReader
         {
             return fallback;
         }
-        if (text.Length > Limits.IdLengthMax
+        if (
+            text.Length > Limits.IdLengthMax
             || !int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value)
-            || value < min || value > max)
+            || value < min
+            || value > max
+        )
         {
             Fail(name, $"must be an integer from {min} to {max}");
             return fallback;

@@ -24,15 +24,27 @@ public static class StaleHoldsEndpoint
         [FromQuery(Name = "olderThanSeconds")] string? olderThanSeconds,
         [FromQuery(Name = "after")] string? after,
         [FromQuery(Name = "limit")] string? limit,
-        LedgerDatabase database, CancellationToken cancellationToken)
+        LedgerDatabase database,
+        CancellationToken cancellationToken
+    )
     {
         var reader = new QueryReader();
-        var filter = new HoldFilter(Kind: null, ClientId: null, ConnectionId: null,
-            Status: "reserved", Currency: null,
-            reader.Integer("olderThanSeconds", olderThanSeconds, OlderThanSecondsDefault,
-                OlderThanSecondsMin, OlderThanSecondsMax),
+        var filter = new HoldFilter(
+            Kind: null,
+            ClientId: null,
+            ConnectionId: null,
+            Status: "reserved",
+            Currency: null,
+            reader.Integer(
+                "olderThanSeconds",
+                olderThanSeconds,
+                OlderThanSecondsDefault,
+                OlderThanSecondsMin,
+                OlderThanSecondsMax
+            ),
             reader.Uuid("after", after),
-            reader.PageSize(limit));
+            reader.PageSize(limit)
+        );
         if (reader.Error is not null)
         {
             return Problems.Invalid(reader.Error);

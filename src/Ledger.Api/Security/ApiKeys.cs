@@ -37,10 +37,16 @@ public sealed class ApiKeyRing
         _keys = keys;
     }
 
-    public static ApiKeyRing Load(IConfiguration configuration, IHostEnvironment environment, ILogger logger)
+    public static ApiKeyRing Load(
+        IConfiguration configuration,
+        IHostEnvironment environment,
+        ILogger logger
+    )
     {
         var keys = new List<ApiKey>();
-        foreach (IConfigurationSection entry in configuration.GetSection("Auth:ApiKeys").GetChildren())
+        foreach (
+            IConfigurationSection entry in configuration.GetSection("Auth:ApiKeys").GetChildren()
+        )
         {
             keys.Add(Parse(entry.Key, entry["Key"], entry["Role"]));
         }
@@ -73,11 +79,14 @@ public sealed class ApiKeyRing
         if (key is null || key.Length is < KeyLengthMin or > KeyLengthMax)
         {
             throw new InvalidOperationException(
-                $"Auth:ApiKeys:{name}:Key must be {KeyLengthMin}-{KeyLengthMax} characters");
+                $"Auth:ApiKeys:{name}:Key must be {KeyLengthMin}-{KeyLengthMax} characters"
+            );
         }
         if (!Enum.TryParse(role, ignoreCase: true, out ApiRole parsed) || !Enum.IsDefined(parsed))
         {
-            throw new InvalidOperationException($"Auth:ApiKeys:{name}:Role must be reader, auditor or operator");
+            throw new InvalidOperationException(
+                $"Auth:ApiKeys:{name}:Role must be reader, auditor or operator"
+            );
         }
         return new ApiKey(name, Digest(key), parsed);
     }
@@ -90,7 +99,11 @@ public sealed class ApiKeyRing
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             // Created owner-only from the first byte, never briefly readable by others.
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            var options = new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+            };
             if (!OperatingSystem.IsWindows())
             {
                 options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
@@ -114,7 +127,10 @@ public sealed class ApiKeyFilter(ApiKeyRing keys, AuthFailureLimiter limiter) : 
     public static bool HasRole(HttpContext http, ApiRole role) =>
         http.Items[RoleItemKey] is ApiRole actual && actual >= role;
 
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    public async ValueTask<object?> InvokeAsync(
+        EndpointFilterInvocationContext context,
+        EndpointFilterDelegate next
+    )
     {
         HttpContext http = context.HttpContext;
         string address = AuthFailureLimiter.AddressOf(http);
@@ -123,22 +139,31 @@ public sealed class ApiKeyFilter(ApiKeyRing keys, AuthFailureLimiter limiter) : 
             return BitGoSignatureFilter.TooManyFailures();
         }
         string? header = http.Request.Headers.Authorization;
-        ApiKey? key = header is not null && header.StartsWith("Bearer ", StringComparison.Ordinal)
-            ? keys.Find(header["Bearer ".Length..].Trim())
-            : null;
+        ApiKey? key =
+            header is not null && header.StartsWith("Bearer ", StringComparison.Ordinal)
+                ? keys.Find(header["Bearer ".Length..].Trim())
+                : null;
         if (key is null)
         {
             limiter.RecordFailure(address);
-            return Problems.Create(StatusCodes.Status401Unauthorized, "Unauthorized",
-                "authorization: a valid 'Bearer <api key>' is required");
+            return Problems.Create(
+                StatusCodes.Status401Unauthorized,
+                "Unauthorized",
+                "authorization: a valid 'Bearer <api key>' is required"
+            );
         }
-        ApiRole required = http.GetEndpoint()?.Metadata.GetMetadata<RequiredRole>()?.Role ?? ApiRole.Reader;
+        ApiRole required =
+            http.GetEndpoint()?.Metadata.GetMetadata<RequiredRole>()?.Role ?? ApiRole.Reader;
         if (key.Role < required)
         {
-            return Problems.Create(StatusCodes.Status403Forbidden, "Forbidden",
-                $"authorization: role {required.ToString().ToLowerInvariant()} is required");
+            return Problems.Create(
+                StatusCodes.Status403Forbidden,
+                "Forbidden",
+                $"authorization: role {required.ToString().ToLowerInvariant()} is required"
+            );
         }
-        http.Items[RequestContext.ActorItemKey] = $"{key.Role.ToString().ToLowerInvariant()}:{key.Name}";
+        http.Items[RequestContext.ActorItemKey] =
+            $"{key.Role.ToString().ToLowerInvariant()}:{key.Name}";
         http.Items[RoleItemKey] = key.Role;
         return await next(context);
     }
@@ -147,6 +172,5 @@ public sealed class ApiKeyFilter(ApiKeyRing keys, AuthFailureLimiter limiter) : 
 public static class RoleExtensions
 {
     public static TBuilder RequireRole<TBuilder>(this TBuilder builder, ApiRole role)
-        where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(new RequiredRole(role));
+        where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(new RequiredRole(role));
 }

@@ -18,22 +18,34 @@ public sealed class AuthFailureLimiter : IDisposable
 
     public AuthFailureLimiter(IConfiguration configuration)
     {
-        int failuresMax = configuration.GetValue("Auth:FailuresPerWindowMax", FailuresPerWindowDefault);
-        int windowSeconds = configuration.GetValue("Auth:FailureWindowSeconds", WindowSecondsDefault);
+        int failuresMax = configuration.GetValue(
+            "Auth:FailuresPerWindowMax",
+            FailuresPerWindowDefault
+        );
+        int windowSeconds = configuration.GetValue(
+            "Auth:FailureWindowSeconds",
+            WindowSecondsDefault
+        );
         ArgumentOutOfRangeException.ThrowIfLessThan(failuresMax, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(windowSeconds, 1);
         _limiter = PartitionedRateLimiter.Create<string, string>(address =>
-            RateLimitPartition.GetFixedWindowLimiter(address, _ => new FixedWindowRateLimiterOptions
-            {
-                PermitLimit = failuresMax,
-                Window = TimeSpan.FromSeconds(windowSeconds),
-                QueueLimit = 0,
-            }));
+            RateLimitPartition.GetFixedWindowLimiter(
+                address,
+                _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = failuresMax,
+                    Window = TimeSpan.FromSeconds(windowSeconds),
+                    QueueLimit = 0,
+                }
+            )
+        );
     }
 
-    public static string AddressOf(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+    public static string AddressOf(HttpContext http) =>
+        http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 
-    public bool IsBlocked(string address) => _limiter.GetStatistics(address)?.CurrentAvailablePermits == 0;
+    public bool IsBlocked(string address) =>
+        _limiter.GetStatistics(address)?.CurrentAvailablePermits == 0;
 
     public void RecordFailure(string address)
     {

@@ -12,28 +12,40 @@ public static class BitGoKeys
 {
     public const string DevKeysDirectory = ".ledger/dev-keys";
 
-    public static BitGoKeyRing Load(IConfiguration configuration, IHostEnvironment environment, ILogger logger)
+    public static BitGoKeyRing Load(
+        IConfiguration configuration,
+        IHostEnvironment environment,
+        ILogger logger
+    )
     {
         List<string> pems = [.. configuration.GetSection("BitGo:PublicKeys").Get<string[]>() ?? []];
-        foreach (string path in configuration.GetSection("BitGo:PublicKeyPemPaths").Get<string[]>() ?? [])
+        foreach (
+            string path in configuration.GetSection("BitGo:PublicKeyPemPaths").Get<string[]>() ?? []
+        )
         {
             pems.Add(File.ReadAllText(path));
         }
         if (pems.Count == 0 && environment.IsDevelopment())
         {
             (string privatePath, string publicPath) = DevKeys.Ensure(DevKeysPath());
-            logger.LogWarning("No BitGo key configured: trusting the dev key {PublicKey} (private: {PrivateKey}). "
-                + "Mint tokens with: dotnet run --project src/Ledger.Api -- dev-token --body '<json>'",
-                publicPath, privatePath);
+            logger.LogWarning(
+                "No BitGo key configured: trusting the dev key {PublicKey} (private: {PrivateKey}). "
+                    + "Mint tokens with: dotnet run --project src/Ledger.Api -- dev-token --body '<json>'",
+                publicPath,
+                privatePath
+            );
             pems.Add(File.ReadAllText(publicPath));
         }
         if (pems.Count == 0)
         {
-            throw new InvalidOperationException("No BitGo public key is configured: set BitGo:PublicKeyPemPaths "
-                + "(e.g. BitGo__PublicKeyPemPaths__0=/path/key.pem) or BitGo:PublicKeys.");
+            throw new InvalidOperationException(
+                "No BitGo public key is configured: set BitGo:PublicKeyPemPaths "
+                    + "(e.g. BitGo__PublicKeyPemPaths__0=/path/key.pem) or BitGo:PublicKeys."
+            );
         }
         return BitGoKeyRing.FromPems(pems);
     }
 
-    public static string DevKeysPath() => Path.Combine(Directory.GetCurrentDirectory(), DevKeysDirectory);
+    public static string DevKeysPath() =>
+        Path.Combine(Directory.GetCurrentDirectory(), DevKeysDirectory);
 }

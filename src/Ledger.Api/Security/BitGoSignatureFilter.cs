@@ -9,11 +9,17 @@ namespace Ledger.Api.Security;
 /// never echoing the token, and the handler, so any append, never runs.
 /// </summary>
 public sealed class BitGoSignatureFilter(
-    BitGoTokenVerifier verifier, JtiStore jtis, AuthFailureLimiter limiter) : IEndpointFilter
+    BitGoTokenVerifier verifier,
+    JtiStore jtis,
+    AuthFailureLimiter limiter
+) : IEndpointFilter
 {
     public const string Header = "X-BitGo-Signature";
 
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    public async ValueTask<object?> InvokeAsync(
+        EndpointFilterInvocationContext context,
+        EndpointFilterDelegate next
+    )
     {
         HttpContext http = context.HttpContext;
         string address = AuthFailureLimiter.AddressOf(http);
@@ -27,7 +33,10 @@ public sealed class BitGoSignatureFilter(
         {
             return Problems.TooLarge();
         }
-        TokenVerification verification = verifier.Verify(values.Count == 1 ? values[0] : null, body);
+        TokenVerification verification = verifier.Verify(
+            values.Count == 1 ? values[0] : null,
+            body
+        );
         if (verification.Token is not { } token)
         {
             limiter.RecordFailure(address);
@@ -43,8 +52,12 @@ public sealed class BitGoSignatureFilter(
         return await next(context);
     }
 
-    public static IResult TooManyFailures() => Problems.Create(StatusCodes.Status429TooManyRequests,
-        "Too many requests", "authentication: too many failures from this address; wait and retry");
+    public static IResult TooManyFailures() =>
+        Problems.Create(
+            StatusCodes.Status429TooManyRequests,
+            "Too many requests",
+            "authentication: too many failures from this address; wait and retry"
+        );
 
     private static IResult Unauthorized(string error) =>
         Problems.Create(StatusCodes.Status401Unauthorized, "Unauthorized", error);

@@ -15,11 +15,15 @@ public sealed class JtiStore(LedgerDatabase database)
         """;
 
     /// <summary>A token is dropped only once it could no longer pass the expiry check.</summary>
-    private const string PruneSql = "DELETE FROM ledger.seen_jtis WHERE expires_at < now() - make_interval(secs => $1)";
+    private const string PruneSql =
+        "DELETE FROM ledger.seen_jtis WHERE expires_at < now() - make_interval(secs => $1)";
 
     /// <summary>True when this is the jti's first use; false for a replay.</summary>
-    public async Task<bool> TryRecordFirstUseAsync(string jti, DateTimeOffset expiresAt,
-        CancellationToken cancellationToken)
+    public async Task<bool> TryRecordFirstUseAsync(
+        string jti,
+        DateTimeOffset expiresAt,
+        CancellationToken cancellationToken
+    )
     {
         await using NpgsqlCommand command = database.DataSource.CreateCommand(RecordSql);
         command.Parameters.Add(new NpgsqlParameter { Value = jti });
@@ -30,7 +34,12 @@ public sealed class JtiStore(LedgerDatabase database)
     public async Task<int> PruneAsync(CancellationToken cancellationToken)
     {
         await using NpgsqlCommand command = database.DataSource.CreateCommand(PruneSql);
-        command.Parameters.Add(new NpgsqlParameter { Value = (double)Ledger.BitGoAuth.BitGoTokenVerifier.ClockSkewSeconds });
+        command.Parameters.Add(
+            new NpgsqlParameter
+            {
+                Value = (double)Ledger.BitGoAuth.BitGoTokenVerifier.ClockSkewSeconds,
+            }
+        );
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }
@@ -52,13 +61,20 @@ public sealed class JtiPruner(JtiStore store, ILogger<JtiPruner> logger) : Backg
             }
             catch (NpgsqlException e)
             {
-                logger.LogWarning(e, "Pruning expired jtis failed; retrying in {Interval}", Interval);
+                logger.LogWarning(
+                    e,
+                    "Pruning expired jtis failed; retrying in {Interval}",
+                    Interval
+                );
             }
         }
     }
 
     /// <summary>False once the host stops: stopping is how the loop ends, not a failure.</summary>
-    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    private static async Task<bool> NextTickAsync(
+        PeriodicTimer timer,
+        CancellationToken stoppingToken
+    )
     {
         try
         {

@@ -13,12 +13,14 @@ public sealed record NetworkBalance(
     Guid ClientId,
     Guid PartnerId,
     string PartnersConnectionId,
-    IReadOnlyDictionary<string, HeldBalance> Balances);
+    IReadOnlyDictionary<string, HeldBalance> Balances
+);
 
 /// <summary>BitGo's balance answer (contract, "Balances as BitGo shows them").</summary>
 public sealed record BalancesView(
     IReadOnlyDictionary<string, HeldBalance> Balances,
-    IReadOnlyDictionary<string, NetworkBalance> NetworkBalances);
+    IReadOnlyDictionary<string, NetworkBalance> NetworkBalances
+);
 
 /// <summary>
 /// GET /api/network/v1/enterprises/{enterpriseId}/clients/balances: BitGo's own view of what
@@ -30,8 +32,11 @@ public static class BalancesApi
 {
     public static RouteGroupBuilder MapBalances(this RouteGroupBuilder enterprise)
     {
-        enterprise.MapGet("/clients/balances", (string enterpriseId, SimStore store) =>
-            Results.Json(Of(store, enterpriseId), SimJson.Options));
+        enterprise.MapGet(
+            "/clients/balances",
+            (string enterpriseId, SimStore store) =>
+                Results.Json(Of(store, enterpriseId), SimJson.Options)
+        );
         return enterprise;
     }
 
@@ -40,8 +45,11 @@ public static class BalancesApi
         var perConnection = new SortedDictionary<Guid, SortedDictionary<string, Sums>>();
         foreach (TransferRecord t in store.TransfersOf(enterpriseId))
         {
-            (BigInteger available, BigInteger held) =
-                Effect(t.Kind, t.State.Status, t.Request.Amount.Quantity.Value);
+            (BigInteger available, BigInteger held) = Effect(
+                t.Kind,
+                t.State.Status,
+                t.Request.Amount.Quantity.Value
+            );
             SortedDictionary<string, Sums> sums = Get(perConnection, t.Connection.Id);
             string currency = t.Request.Amount.Currency.Code;
             sums[currency] = sums.GetValueOrDefault(currency, Sums.Zero).Plus(available, held);
@@ -53,11 +61,19 @@ public static class BalancesApi
             SortedDictionary<string, Sums> sums = Get(perConnection, c.Id);
             foreach ((string currency, Sums s) in sums)
             {
-                totals[currency] =
-                    totals.GetValueOrDefault(currency, Sums.Zero).Plus(s.Available, s.Held);
+                totals[currency] = totals
+                    .GetValueOrDefault(currency, Sums.Zero)
+                    .Plus(s.Available, s.Held);
             }
-            network.Add(c.Id.ToString(), new NetworkBalance(c.Enterprise.ClientId, c.PartnerId,
-                c.State.PartnersConnectionId!, Freeze(sums)));
+            network.Add(
+                c.Id.ToString(),
+                new NetworkBalance(
+                    c.Enterprise.ClientId,
+                    c.PartnerId,
+                    c.State.PartnersConnectionId!,
+                    Freeze(sums)
+                )
+            );
         }
         return new BalancesView(Freeze(totals), network);
     }
@@ -68,8 +84,11 @@ public static class BalancesApi
     /// view can never show less than the partner really holds. A negative available would mean
     /// the partner reserved more than it had: it is shown, never hidden.
     /// </summary>
-    private static (BigInteger Available, BigInteger Held) Effect(TransferKind kind,
-        TransferStatus status, BigInteger quantity) =>
+    private static (BigInteger Available, BigInteger Held) Effect(
+        TransferKind kind,
+        TransferStatus status,
+        BigInteger quantity
+    ) =>
         (kind == TransferKind.Allocation, status) switch
         {
             (true, TransferStatus.Requested or TransferStatus.Reserved) => (0, quantity),
@@ -81,7 +100,9 @@ public static class BalancesApi
         };
 
     private static SortedDictionary<string, Sums> Get(
-        SortedDictionary<Guid, SortedDictionary<string, Sums>> map, Guid connectionId)
+        SortedDictionary<Guid, SortedDictionary<string, Sums>> map,
+        Guid connectionId
+    )
     {
         if (!map.TryGetValue(connectionId, out SortedDictionary<string, Sums>? sums))
         {
@@ -92,12 +113,18 @@ public static class BalancesApi
     }
 
     private static IReadOnlyDictionary<string, HeldBalance> Freeze(
-        SortedDictionary<string, Sums> sums) =>
+        SortedDictionary<string, Sums> sums
+    ) =>
         new SortedDictionary<string, HeldBalance>(
-            sums.ToDictionary(e => e.Key, e => new HeldBalance(
-                e.Value.Available.ToString(CultureInfo.InvariantCulture),
-                e.Value.Held.ToString(CultureInfo.InvariantCulture))),
-            StringComparer.Ordinal);
+            sums.ToDictionary(
+                e => e.Key,
+                e => new HeldBalance(
+                    e.Value.Available.ToString(CultureInfo.InvariantCulture),
+                    e.Value.Held.ToString(CultureInfo.InvariantCulture)
+                )
+            ),
+            StringComparer.Ordinal
+        );
 
     private sealed record Sums(BigInteger Available, BigInteger Held)
     {

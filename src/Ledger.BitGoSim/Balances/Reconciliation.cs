@@ -16,7 +16,8 @@ public sealed record ReconciledLine(
     BigInteger LedgerReserved,
     BigInteger LedgerPendingCredit,
     BigInteger BitGoAvailable,
-    BigInteger BitGoHeld)
+    BigInteger BitGoHeld
+)
 {
     public bool Matches =>
         LedgerAvailable == BitGoAvailable && LedgerReserved + LedgerPendingCredit == BitGoHeld;
@@ -28,8 +29,10 @@ public sealed record ReconciledLine(
 /// </summary>
 public static class Reconciliation
 {
-    public static IReadOnlyList<ReconciledLine> Compare(JsonObject ledgerBalances,
-        BalancesView bitgo)
+    public static IReadOnlyList<ReconciledLine> Compare(
+        JsonObject ledgerBalances,
+        BalancesView bitgo
+    )
     {
         var keys = new SortedSet<(string Connection, string Currency)>();
         JsonObject ledgerNetwork = ledgerBalances["networkBalances"] as JsonObject ?? [];
@@ -50,16 +53,26 @@ public static class Reconciliation
         return [.. keys.Select(key => Line(key.Connection, key.Currency, ledgerNetwork, bitgo))];
     }
 
-    private static ReconciledLine Line(string connection, string currency, JsonObject ledgerNetwork,
-        BalancesView bitgo)
+    private static ReconciledLine Line(
+        string connection,
+        string currency,
+        JsonObject ledgerNetwork,
+        BalancesView bitgo
+    )
     {
         JsonNode? ledger = ledgerNetwork[connection]?["balances"]?[currency];
-        HeldBalance? seen = bitgo.NetworkBalances.GetValueOrDefault(connection)?.Balances
-            .GetValueOrDefault(currency);
-        return new ReconciledLine(connection, currency,
-            Number(ledger?["available"]), Number(ledger?["reserved"]),
+        HeldBalance? seen = bitgo
+            .NetworkBalances.GetValueOrDefault(connection)
+            ?.Balances.GetValueOrDefault(currency);
+        return new ReconciledLine(
+            connection,
+            currency,
+            Number(ledger?["available"]),
+            Number(ledger?["reserved"]),
             Number(ledger?["pendingCredit"]),
-            Number(seen?.Available), Number(seen?.Held));
+            Number(seen?.Available),
+            Number(seen?.Held)
+        );
     }
 
     private static BigInteger Number(JsonNode? node) =>

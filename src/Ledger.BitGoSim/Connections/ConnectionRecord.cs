@@ -15,15 +15,20 @@ public sealed record ConnectionState(
     string? PartnersClientId,
     string? PartnersConnectionId,
     string? LastError,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt
+);
 
 /// <summary>
 /// One client connection to the partner. Its id is chosen by BitGo once and sent on every
 /// retry, so the partner's idempotency on connectionId makes a retried activation safe.
 /// </summary>
 public sealed class ConnectionRecord(
-    Guid id, EnterpriseRecord enterprise, Guid partnerId, string connectionToken,
-    DateTimeOffset createdAt)
+    Guid id,
+    EnterpriseRecord enterprise,
+    Guid partnerId,
+    string connectionToken,
+    DateTimeOffset createdAt
+)
 {
     private ConnectionState state = new(false, null, null, null, createdAt);
 

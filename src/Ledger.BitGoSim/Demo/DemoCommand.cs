@@ -21,19 +21,25 @@ public static class DemoCommand
     {
         var clock = Stopwatch.StartNew();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(DemoSecondsMax));
-        Dictionary<string, string> tokens = DemoDay.Clients.ToDictionary(c => c.EnterpriseId,
-            _ => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(ClientTokenBytes)));
+        Dictionary<string, string> tokens = DemoDay.Clients.ToDictionary(
+            c => c.EnterpriseId,
+            _ => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(ClientTokenBytes))
+        );
         bool ok;
         await using (DemoStack stack = await DemoStack.StartAsync(tokens, timeout.Token))
         {
             ok = await PlayAsync(stack, output);
         }
         output.WriteLine();
-        output.WriteLine(ok
-            ? "Every deallocation ended as scripted and every balance reconciled."
-            : "SOMETHING DIFFERED from the script (see above).");
-        output.WriteLine($"Done in {clock.Elapsed.TotalSeconds:0.0} s; ledger, simulator and "
-            + "PostgreSQL stopped, cluster deleted.");
+        output.WriteLine(
+            ok
+                ? "Every deallocation ended as scripted and every balance reconciled."
+                : "SOMETHING DIFFERED from the script (see above)."
+        );
+        output.WriteLine(
+            $"Done in {clock.Elapsed.TotalSeconds:0.0} s; ledger, simulator and "
+                + "PostgreSQL stopped, cluster deleted."
+        );
         return ok ? 0 : 1;
     }
 

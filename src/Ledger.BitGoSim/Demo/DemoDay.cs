@@ -6,7 +6,11 @@ namespace Ledger.BitGoSim.Demo;
 
 /// <summary>A client of the scripted day and what it allocates in the morning.</summary>
 public sealed record DemoClient(
-    string EnterpriseId, string Currency, string Allocation, string AllocationText);
+    string EnterpriseId,
+    string Currency,
+    string Allocation,
+    string AllocationText
+);
 
 /// <summary>One scripted deallocation; LoseResponse drops the partner's first answer.</summary>
 public sealed record DemoDeallocation(
@@ -14,16 +18,26 @@ public sealed record DemoDeallocation(
     string Quantity,
     string AmountText,
     bool LoseResponse,
-    string ExpectedStatus);
+    string ExpectedStatus
+);
 
 public sealed record ConnectedClient(
-    DemoClient Client, string Token, Guid ConnectionId, Guid ClientId, string PartnersConnectionId,
-    HttpAnswer Allocation);
+    DemoClient Client,
+    string Token,
+    Guid ConnectionId,
+    Guid ClientId,
+    string PartnersConnectionId,
+    HttpAnswer Allocation
+);
 
 /// <summary>A deallocation as the client lived it: every attempt's answer, in order.</summary>
 public sealed record DeallocationRun(
-    int Number, DemoDeallocation Step, ConnectedClient Client, string ClientExternalId,
-    IReadOnlyList<HttpAnswer> Attempts)
+    int Number,
+    DemoDeallocation Step,
+    ConnectedClient Client,
+    string ClientExternalId,
+    IReadOnlyList<HttpAnswer> Attempts
+)
 {
     public JsonObject? Deallocation => Attempts[^1].Object("deallocation");
 
@@ -68,27 +82,53 @@ public sealed class DemoDay(DemoStack stack)
     public async Task<ConnectedClient> ConnectAndAllocateAsync(DemoClient client)
     {
         string token = stack.ClientTokens[client.EnterpriseId];
-        HttpAnswer connected = await api.ConnectAsync(client.EnterpriseId, token,
-            $"{client.EnterpriseId}-exchange-account");
-        JsonObject connection = connected.Object("connection")
+        HttpAnswer connected = await api.ConnectAsync(
+            client.EnterpriseId,
+            token,
+            $"{client.EnterpriseId}-exchange-account"
+        );
+        JsonObject connection =
+            connected.Object("connection")
             ?? throw new InvalidOperationException(
-                $"connect failed: {connected.Status} {connected.Error}");
+                $"connect failed: {connected.Status} {connected.Error}"
+            );
         Guid connectionId = Guid.Parse(HttpAnswer.Text(connection, "id")!);
-        JsonObject body = SimApiClient.TransferBody(client.Currency, client.Allocation,
-            $"{client.EnterpriseId}-a1", notes: "morning allocation");
-        HttpAnswer allocation = await api.TransferAsync(TransferKind.Allocation,
-            client.EnterpriseId, token, connectionId, body);
-        return new ConnectedClient(client, token, connectionId,
+        JsonObject body = SimApiClient.TransferBody(
+            client.Currency,
+            client.Allocation,
+            $"{client.EnterpriseId}-a1",
+            notes: "morning allocation"
+        );
+        HttpAnswer allocation = await api.TransferAsync(
+            TransferKind.Allocation,
+            client.EnterpriseId,
+            token,
+            connectionId,
+            body
+        );
+        return new ConnectedClient(
+            client,
+            token,
+            connectionId,
             Guid.Parse(HttpAnswer.Text(connection, "clientId")!),
-            HttpAnswer.Text(connection, "partnersConnectionId") ?? "-", allocation);
+            HttpAnswer.Text(connection, "partnersConnectionId") ?? "-",
+            allocation
+        );
     }
 
-    public async Task<DeallocationRun> DeallocateAsync(ConnectedClient client,
-        DemoDeallocation step, int number)
+    public async Task<DeallocationRun> DeallocateAsync(
+        ConnectedClient client,
+        DemoDeallocation step,
+        int number
+    )
     {
         string externalId = $"{step.EnterpriseId}-d{number}";
-        JsonObject body = SimApiClient.TransferBody(client.Client.Currency, step.Quantity,
-            externalId, notes: $"trade {number}");
+        JsonObject body = SimApiClient.TransferBody(
+            client.Client.Currency,
+            step.Quantity,
+            externalId,
+            notes: $"trade {number}"
+        );
         stack.Faults().Set(step.LoseResponse ? new SimFaults(DropResponses: 1) : SimFaults.None);
         var attempts = new List<HttpAnswer> { await PostAsync(client, body) };
         stack.Faults().Set(SimFaults.None);
@@ -101,11 +141,17 @@ public sealed class DemoDay(DemoStack stack)
     }
 
     private Task<HttpAnswer> PostAsync(ConnectedClient client, JsonObject body) =>
-        api.TransferAsync(TransferKind.Deallocation, client.Client.EnterpriseId, client.Token,
-            client.ConnectionId, body);
+        api.TransferAsync(
+            TransferKind.Deallocation,
+            client.Client.EnterpriseId,
+            client.Token,
+            client.ConnectionId,
+            body
+        );
 
     private static bool IsRetriable(HttpAnswer answer) =>
         answer.Status == StatusCodes.Status500InternalServerError
         && answer.Object("deallocation")?["retriable"] is JsonValue retriable
-        && retriable.TryGetValue(out bool value) && value;
+        && retriable.TryGetValue(out bool value)
+        && value;
 }

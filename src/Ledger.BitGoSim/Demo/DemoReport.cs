@@ -22,28 +22,34 @@ public sealed partial class DemoReport(TextWriter output, DemoStack stack, DateT
         output.WriteLine("Ledger demo: a BitGo simulator and the partner's ledger, over real HTTP");
         output.WriteLine($"  PostgreSQL  throwaway cluster on 127.0.0.1:{stack.PostgresPort}");
         output.WriteLine($"  ledger      {stack.LedgerUrl}  (trusts the simulator's new RSA key)");
-        output.WriteLine($"  simulator   {stack.SimulatorUrl}  "
-            + "(signs each call: RS256, fresh jti, 30 s)");
         output.WriteLine(
-            "  times are seconds since the day began; ids show their last 8 characters");
+            $"  simulator   {stack.SimulatorUrl}  " + "(signs each call: RS256, fresh jti, 30 s)"
+        );
+        output.WriteLine(
+            "  times are seconds since the day began; ids show their last 8 characters"
+        );
         Section("Morning: three clients connect and allocate");
     }
 
     public void Connected(ConnectedClient c)
     {
         JsonObject? allocation = c.Allocation.Object("allocation");
-        output.WriteLine($"  {c.Client.EnterpriseId,-15} connection {Short(c.ConnectionId)} "
-            + $"(partner's {Short(c.PartnersConnectionId)}), "
-            + $"allocates {c.Client.AllocationText,-11} -> {c.Allocation.Status} "
-            + HttpAnswer.Text(allocation, "status"));
+        output.WriteLine(
+            $"  {c.Client.EnterpriseId, -15} connection {Short(c.ConnectionId)} "
+                + $"(partner's {Short(c.PartnersConnectionId)}), "
+                + $"allocates {c.Client.AllocationText, -11} -> {c.Allocation.Status} "
+                + HttpAnswer.Text(allocation, "status")
+        );
     }
 
     public async Task DeallocationAsync(DeallocationRun run)
     {
         DemoClient client = run.Client.Client;
         output.WriteLine();
-        output.WriteLine($"#{run.Number} {client.EnterpriseId} deallocates {run.Step.AmountText} "
-            + $"({run.Step.Quantity} {client.Currency}), clientExternalId {run.ClientExternalId}");
+        output.WriteLine(
+            $"#{run.Number} {client.EnterpriseId} deallocates {run.Step.AmountText} "
+                + $"({run.Step.Quantity} {client.Currency}), clientExternalId {run.ClientExternalId}"
+        );
         output.WriteLine("  as BitGo saw it");
         TransferRecord? record = run.Id is { } id ? stack.Store().Find(id) : null;
         foreach (TimelineEntry entry in record?.Timeline ?? [])
@@ -66,19 +72,23 @@ public sealed partial class DemoReport(TextWriter output, DemoStack stack, DateT
     public async Task<bool> BalancesAsync(ConnectedClient c)
     {
         using HttpClient queries = stack.LedgerQueries();
-        JsonObject ledger = await queries.GetFromJsonAsync<JsonObject>(
-                $"/api/v1/clients/{c.ClientId}/balances")
+        JsonObject ledger =
+            await queries.GetFromJsonAsync<JsonObject>($"/api/v1/clients/{c.ClientId}/balances")
             ?? throw new InvalidOperationException("the ledger answered no balances");
         BalancesView bitgo = BalancesApi.Of(stack.Store(), c.Client.EnterpriseId);
         bool all = true;
         foreach (ReconciledLine line in Reconciliation.Compare(ledger, bitgo))
         {
             all &= line.Matches;
-            output.WriteLine($"  {c.Client.EnterpriseId,-15} {line.Currency,-5} ledger: available "
-                + $"{line.LedgerAvailable}, reserved {line.LedgerReserved}, "
-                + $"pending credit {line.LedgerPendingCredit}");
-            output.WriteLine($"  {"",-15} {"",-5} BitGo:  available {line.BitGoAvailable}, "
-                + $"held {line.BitGoHeld}  -> {(line.Matches ? "reconciled" : "MISMATCH")}");
+            output.WriteLine(
+                $"  {c.Client.EnterpriseId, -15} {line.Currency, -5} ledger: available "
+                    + $"{line.LedgerAvailable}, reserved {line.LedgerReserved}, "
+                    + $"pending credit {line.LedgerPendingCredit}"
+            );
+            output.WriteLine(
+                $"  {"", -15} {"", -5} BitGo:  available {line.BitGoAvailable}, "
+                    + $"held {line.BitGoHeld}  -> {(line.Matches ? "reconciled" : "MISMATCH")}"
+            );
         }
         return all;
     }
@@ -87,8 +97,9 @@ public sealed partial class DemoReport(TextWriter output, DemoStack stack, DateT
     private async Task PartnerViewAsync(Guid id)
     {
         string path = TransferKind.Deallocation.PartnerItemPath(id);
-        PartnerReply status = await stack.Partner().SendAsync(HttpMethod.Get, path, null, "demo",
-            CancellationToken.None);
+        PartnerReply status = await stack
+            .Partner()
+            .SendAsync(HttpMethod.Get, path, null, "demo", CancellationToken.None);
         using HttpClient queries = stack.LedgerQueries();
         JsonObject? row = await queries.GetFromJsonAsync<JsonObject>($"/api/v1/deallocations/{id}");
         output.WriteLine($"  as the partner saw it (GET {ShortenIds(path)})");
@@ -98,14 +109,22 @@ public sealed partial class DemoReport(TextWriter output, DemoStack stack, DateT
             return;
         }
         string reason = HttpAnswer.Text(body, "reason") is { } r ? $": {r}" : "";
-        Line(Time(body, "createdAt"), "partner", "opened the hold, partnerDeallocationId "
-            + Short(HttpAnswer.Text(body, "partnerDeallocationId")));
-        Line(Time(body, "updatedAt"), "partner", $"now {HttpAnswer.Text(body, "status")}{reason}; "
-            + $"{row?["version"]} events in its stream");
+        Line(
+            Time(body, "createdAt"),
+            "partner",
+            "opened the hold, partnerDeallocationId "
+                + Short(HttpAnswer.Text(body, "partnerDeallocationId"))
+        );
+        Line(
+            Time(body, "updatedAt"),
+            "partner",
+            $"now {HttpAnswer.Text(body, "status")}{reason}; "
+                + $"{row?["version"]} events in its stream"
+        );
     }
 
     private void Line(DateTimeOffset at, string actor, string text) =>
-        output.WriteLine($"    {Offset(at)}  {actor,-14}  {text}");
+        output.WriteLine($"    {Offset(at)}  {actor, -14}  {text}");
 
     private string Offset(DateTimeOffset at) =>
         "+" + (at - dayStart).TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture) + "s";

@@ -42,7 +42,8 @@ public sealed class DemoStack : IAsyncDisposable
 
     private LocalPostgresCluster Cluster => cluster ?? throw NotStarted();
 
-    public T SimService<T>() where T : notnull => Simulator.Services.GetRequiredService<T>();
+    public T SimService<T>()
+        where T : notnull => Simulator.Services.GetRequiredService<T>();
 
     /// <summary>Calls the simulator as BitGo's clients do.</summary>
     public SimApiClient Clients() => new(new HttpClient { BaseAddress = SimulatorUrl });
@@ -51,13 +52,17 @@ public sealed class DemoStack : IAsyncDisposable
     public HttpClient LedgerQueries()
     {
         var http = new HttpClient { BaseAddress = LedgerUrl };
-        http.DefaultRequestHeaders.Authorization =
-            new AuthenticationHeaderValue("Bearer", OperatorKey);
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
+            "Bearer",
+            OperatorKey
+        );
         return http;
     }
 
-    public static async Task<DemoStack> StartAsync(IReadOnlyDictionary<string, string> clientTokens,
-        CancellationToken cancellationToken)
+    public static async Task<DemoStack> StartAsync(
+        IReadOnlyDictionary<string, string> clientTokens,
+        CancellationToken cancellationToken
+    )
     {
         var stack = new DemoStack(clientTokens);
         bool started = false;
@@ -86,33 +91,42 @@ public sealed class DemoStack : IAsyncDisposable
         }
     }
 
-
     private async Task StartPartsAsync(CancellationToken cancellationToken)
     {
-        cluster = await LocalPostgresCluster.StartAsync(new LocalPostgresOptions
-        {
-            RootDirectory = Path.Combine(Path.GetTempPath(), $"ledger-demo-{Guid.NewGuid():N}"),
-            Throwaway = true,
-            Durable = false,
-        }, cancellationToken);
+        cluster = await LocalPostgresCluster.StartAsync(
+            new LocalPostgresOptions
+            {
+                RootDirectory = Path.Combine(Path.GetTempPath(), $"ledger-demo-{Guid.NewGuid():N}"),
+                Throwaway = true,
+                Durable = false,
+            },
+            cancellationToken
+        );
         using RSA bitgoKey = RSA.Create(RsaKeyBits);
         ledger = await InProcessLedger.StartAsync(
-        [
-            new("ConnectionStrings:Ledger", cluster.ConnectionString),
-            new("BitGo:PublicKeys:0", bitgoKey.ExportSubjectPublicKeyInfoPem()),
-            new("Auth:ApiKeys:demo:Key", OperatorKey),
-            new("Auth:ApiKeys:demo:Role", "operator"),
-            new("Logging:LogLevel:Default", "Warning"),
-        ], "Demo", cancellationToken);
+            [
+                new("ConnectionStrings:Ledger", cluster.ConnectionString),
+                new("BitGo:PublicKeys:0", bitgoKey.ExportSubjectPublicKeyInfoPem()),
+                new("Auth:ApiKeys:demo:Key", OperatorKey),
+                new("Auth:ApiKeys:demo:Role", "operator"),
+                new("Logging:LogLevel:Default", "Warning"),
+            ],
+            "Demo",
+            cancellationToken
+        );
         simulator = await SimulatorHost.StartAsync(
-        [
-            new("Sim:PartnerBaseUrl", LedgerUrl.ToString()),
-            new("Sim:PrivateKeyPem", bitgoKey.ExportPkcs8PrivateKeyPem()),
-            // The demo prints its own timeline; the simulator's fault warnings would repeat it.
-            new("Logging:LogLevel:Default", "Error"),
-            .. ClientTokens.Select(t =>
-                new KeyValuePair<string, string?>($"Sim:ClientTokens:{t.Key}", t.Value)),
-        ], cancellationToken);
+            [
+                new("Sim:PartnerBaseUrl", LedgerUrl.ToString()),
+                new("Sim:PrivateKeyPem", bitgoKey.ExportPkcs8PrivateKeyPem()),
+                // The demo prints its own timeline; the simulator's fault warnings would repeat it.
+                new("Logging:LogLevel:Default", "Error"),
+                .. ClientTokens.Select(t => new KeyValuePair<string, string?>(
+                    $"Sim:ClientTokens:{t.Key}",
+                    t.Value
+                )),
+            ],
+            cancellationToken
+        );
     }
 
     private static InvalidOperationException NotStarted() => new("the demo stack is not started");

@@ -10,12 +10,15 @@ namespace Ledger.BitGoSim.Demo;
 public static class InProcessLedger
 {
     public static async Task<WebApplication> StartAsync(
-        IEnumerable<KeyValuePair<string, string?>> settings, string environmentName,
-        CancellationToken cancellationToken = default)
+        IEnumerable<KeyValuePair<string, string?>> settings,
+        string environmentName,
+        CancellationToken cancellationToken = default
+    )
     {
         // An explicit environment: "Development" would make the ledger trust dev keys on disk.
         WebApplicationBuilder builder = WebApplication.CreateBuilder(
-            new WebApplicationOptions { Args = [], EnvironmentName = environmentName });
+            new WebApplicationOptions { Args = [], EnvironmentName = environmentName }
+        );
         builder.Configuration.AddInMemoryCollection(settings);
         builder.WebHost.UseUrls(Hosting.SimulatorHost.AnyLoopbackPortUrl);
         WebApplication app = builder.BuildLedger();

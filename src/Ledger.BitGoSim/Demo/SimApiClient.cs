@@ -38,15 +38,31 @@ public sealed record HttpAnswer(int Status, JsonObject Body)
 /// </summary>
 public sealed class SimApiClient(HttpClient http)
 {
-    public Task<HttpAnswer> ConnectAsync(string enterpriseId, string token,
-        string connectionToken) =>
-        SendAsync(HttpMethod.Post, $"{Enterprise(enterpriseId)}/clients/connections", token,
-            new JsonObject { ["connectionToken"] = connectionToken }.ToJsonString());
+    public Task<HttpAnswer> ConnectAsync(
+        string enterpriseId,
+        string token,
+        string connectionToken
+    ) =>
+        SendAsync(
+            HttpMethod.Post,
+            $"{Enterprise(enterpriseId)}/clients/connections",
+            token,
+            new JsonObject { ["connectionToken"] = connectionToken }.ToJsonString()
+        );
 
-    public Task<HttpAnswer> TransferAsync(TransferKind kind, string enterpriseId, string token,
-        Guid connectionId, JsonObject body) =>
-        SendAsync(HttpMethod.Post, TransferPath(kind, enterpriseId, connectionId), token,
-            body.ToJsonString());
+    public Task<HttpAnswer> TransferAsync(
+        TransferKind kind,
+        string enterpriseId,
+        string token,
+        Guid connectionId,
+        JsonObject body
+    ) =>
+        SendAsync(
+            HttpMethod.Post,
+            TransferPath(kind, enterpriseId, connectionId),
+            token,
+            body.ToJsonString()
+        );
 
     public Task<HttpAnswer> BalancesAsync(string enterpriseId, string token) =>
         SendAsync(HttpMethod.Get, $"{Enterprise(enterpriseId)}/clients/balances", token, null);
@@ -57,8 +73,13 @@ public sealed class SimApiClient(HttpClient http)
     /// <summary>Seed 000's request body. The nonce is fresh unless given; payload and
     /// signature stand in for the client's signed intent, which the simulator cannot verify.
     /// </summary>
-    public static JsonObject TransferBody(string currency, string quantity, string clientExternalId,
-        string? nonce = null, string? notes = null)
+    public static JsonObject TransferBody(
+        string currency,
+        string quantity,
+        string clientExternalId,
+        string? nonce = null,
+        string? notes = null
+    )
     {
         var body = new JsonObject
         {
@@ -80,8 +101,12 @@ public sealed class SimApiClient(HttpClient http)
         return body;
     }
 
-    public async Task<HttpAnswer> SendAsync(HttpMethod method, string path, string? token,
-        string? json)
+    public async Task<HttpAnswer> SendAsync(
+        HttpMethod method,
+        string path,
+        string? token,
+        string? json
+    )
     {
         using var request = new HttpRequestMessage(method, path);
         if (json is not null)

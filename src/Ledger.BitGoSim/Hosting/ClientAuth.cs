@@ -13,23 +13,34 @@ public sealed class ClientAuthFilter(SimOptions options) : IEndpointFilter
     private const string BearerPrefix = "Bearer ";
 
     private readonly Dictionary<string, byte[]> digests = options.ClientTokens.ToDictionary(
-        entry => entry.Key, entry => Digest(entry.Value), StringComparer.Ordinal);
+        entry => entry.Key,
+        entry => Digest(entry.Value),
+        StringComparer.Ordinal
+    );
 
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context,
-        EndpointFilterDelegate next)
+    public async ValueTask<object?> InvokeAsync(
+        EndpointFilterInvocationContext context,
+        EndpointFilterDelegate next
+    )
     {
         HttpContext http = context.HttpContext;
         string? enterpriseId = http.Request.RouteValues["enterpriseId"] as string;
         string? header = http.Request.Headers.Authorization;
-        bool member = enterpriseId is not null
-            && header is not null && header.StartsWith(BearerPrefix, StringComparison.Ordinal)
+        bool member =
+            enterpriseId is not null
+            && header is not null
+            && header.StartsWith(BearerPrefix, StringComparison.Ordinal)
             && digests.TryGetValue(enterpriseId, out byte[]? expected)
             && CryptographicOperations.FixedTimeEquals(
-                Digest(header[BearerPrefix.Length..].Trim()), expected);
+                Digest(header[BearerPrefix.Length..].Trim()),
+                expected
+            );
         if (!member)
         {
-            return SimJson.Error(StatusCodes.Status401Unauthorized,
-                "authorization: caller is not a member of the enterprise");
+            return SimJson.Error(
+                StatusCodes.Status401Unauthorized,
+                "authorization: caller is not a member of the enterprise"
+            );
         }
         return await next(context);
     }

@@ -16,11 +16,12 @@ public static class SimJson
     /// encoder, so that a timestamp's "+00:00" is not written as "\u002B00:00". These bodies
     /// are JSON for API clients, never embedded in HTML.
     /// </summary>
-    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
-    {
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
+    public static JsonSerializerOptions Options { get; } =
+        new(JsonSerializerDefaults.Web)
+        {
+            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        };
 
     private static readonly JsonDocumentOptions DocumentOptions = new()
     {
@@ -51,8 +52,10 @@ public static class SimJson
     /// The request body as a JSON object, or the 400's error. The body's size is capped by
     /// Kestrel (<see cref="SimLimits.BodyBytesMax"/>); a larger body is refused with 413.
     /// </summary>
-    public static async Task<(JsonElement Root, string? Error)> ReadObjectAsync(HttpRequest request,
-        CancellationToken cancellationToken)
+    public static async Task<(JsonElement Root, string? Error)> ReadObjectAsync(
+        HttpRequest request,
+        CancellationToken cancellationToken
+    )
     {
         if (!request.HasJsonContentType())
         {
@@ -60,8 +63,11 @@ public static class SimJson
         }
         try
         {
-            using JsonDocument document = await JsonDocument.ParseAsync(request.Body,
-                DocumentOptions, cancellationToken);
+            using JsonDocument document = await JsonDocument.ParseAsync(
+                request.Body,
+                DocumentOptions,
+                cancellationToken
+            );
             return document.RootElement.ValueKind == JsonValueKind.Object
                 ? (document.RootElement.Clone(), null)
                 : (default, "body: must be a JSON object");

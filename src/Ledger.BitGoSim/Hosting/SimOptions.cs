@@ -10,26 +10,35 @@ public sealed record SimOptions(
     string PrivateKeyPem,
     Guid PartnerId,
     IReadOnlyDictionary<string, string> ClientTokens,
-    SimFaults Faults)
+    SimFaults Faults
+)
 {
     public const string Section = "Sim";
 
     /// <summary>
     /// The partner's id at BitGo when none is configured; any fixed UUID will do.
     /// </summary>
-    public static readonly Guid DefaultPartnerId =
-        Guid.Parse("5eed0000-b170-4000-8000-000000000001");
+    public static readonly Guid DefaultPartnerId = Guid.Parse(
+        "5eed0000-b170-4000-8000-000000000001"
+    );
 
     public static SimOptions From(IConfiguration configuration)
     {
         IConfigurationSection sim = configuration.GetSection(Section);
-        string baseUrl = sim["PartnerBaseUrl"] ?? throw Missing("PartnerBaseUrl",
-            "the partner ledger's base URL, e.g. http://127.0.0.1:5080");
-        if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out Uri? partner)
-            || partner.Scheme is not ("http" or "https"))
+        string baseUrl =
+            sim["PartnerBaseUrl"]
+            ?? throw Missing(
+                "PartnerBaseUrl",
+                "the partner ledger's base URL, e.g. http://127.0.0.1:5080"
+            );
+        if (
+            !Uri.TryCreate(baseUrl, UriKind.Absolute, out Uri? partner)
+            || partner.Scheme is not ("http" or "https")
+        )
         {
             throw new InvalidOperationException(
-                "Sim:PartnerBaseUrl must be an absolute http(s) URL");
+                "Sim:PartnerBaseUrl must be an absolute http(s) URL"
+            );
         }
         var tokens = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (IConfigurationSection entry in sim.GetSection("ClientTokens").GetChildren())
@@ -37,9 +46,13 @@ public sealed record SimOptions(
             tokens.Add(entry.Key, ClientToken(entry.Key, entry.Value));
         }
         string? partnerId = sim["PartnerId"];
-        return new SimOptions(partner, PrivateKey(sim),
-            partnerId is null ? DefaultPartnerId : Guid.Parse(partnerId), tokens,
-            SimFaults.From(sim.GetSection("Faults")));
+        return new SimOptions(
+            partner,
+            PrivateKey(sim),
+            partnerId is null ? DefaultPartnerId : Guid.Parse(partnerId),
+            tokens,
+            SimFaults.From(sim.GetSection("Faults"))
+        );
     }
 
     private static string PrivateKey(IConfigurationSection sim)
@@ -52,8 +65,10 @@ public sealed record SimOptions(
         }
         return !string.IsNullOrWhiteSpace(path)
             ? File.ReadAllText(path)
-            : throw Missing("PrivateKeyPem or Sim:PrivateKeyPemPath",
-                "BitGo's RSA private key (PEM)");
+            : throw Missing(
+                "PrivateKeyPem or Sim:PrivateKeyPemPath",
+                "BitGo's RSA private key (PEM)"
+            );
     }
 
     private static string ClientToken(string enterpriseId, string? token)
@@ -62,13 +77,15 @@ public sealed record SimOptions(
         {
             throw new InvalidOperationException(
                 $"Sim:ClientTokens: '{enterpriseId}' is not an enterprise id ([A-Za-z0-9_-], "
-                + $"1-{SimLimits.EnterpriseIdLengthMax} characters)");
+                    + $"1-{SimLimits.EnterpriseIdLengthMax} characters)"
+            );
         }
         return token is { Length: >= SimLimits.ClientTokenLengthMin }
             ? token
             : throw new InvalidOperationException(
                 $"Sim:ClientTokens:{enterpriseId} must have at least "
-                + $"{SimLimits.ClientTokenLengthMin} characters");
+                    + $"{SimLimits.ClientTokenLengthMin} characters"
+            );
     }
 
     private static InvalidOperationException Missing(string key, string what) =>
@@ -89,7 +106,8 @@ public sealed record SimFaults(
     int DropResponses = 0,
     bool DuplicateWebhooks = false,
     int ClearDelayMilliseconds = 0,
-    bool ReleaseInsteadOfClear = false)
+    bool ReleaseInsteadOfClear = false
+)
 {
     public const int DropResponsesMax = 1_000;
 
@@ -104,7 +122,8 @@ public sealed record SimFaults(
             faults.GetValue(nameof(DropResponses), 0),
             faults.GetValue(nameof(DuplicateWebhooks), false),
             faults.GetValue(nameof(ClearDelayMilliseconds), 0),
-            faults.GetValue(nameof(ReleaseInsteadOfClear), false));
+            faults.GetValue(nameof(ReleaseInsteadOfClear), false)
+        );
         parsed.Validate();
         return parsed;
     }
@@ -114,7 +133,9 @@ public sealed record SimFaults(
         ArgumentOutOfRangeException.ThrowIfNegative(DropResponses);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(DropResponses, DropResponsesMax);
         ArgumentOutOfRangeException.ThrowIfNegative(ClearDelayMilliseconds);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(ClearDelayMilliseconds,
-            ClearDelayMillisecondsMax);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(
+            ClearDelayMilliseconds,
+            ClearDelayMillisecondsMax
+        );
     }
 }

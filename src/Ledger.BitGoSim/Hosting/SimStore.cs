@@ -29,20 +29,26 @@ public sealed class SimStore(TimeProvider time)
     private readonly Dictionary<string, EnterpriseRecord> enterprises = new(StringComparer.Ordinal);
     private readonly List<ConnectionRecord> connections = [];
     private readonly Dictionary<Guid, TransferRecord> transfersById = [];
-    private readonly Dictionary<(string Enterprise, string Kind, string ExternalId), TransferRecord>
-        byExternalId = [];
+    private readonly Dictionary<
+        (string Enterprise, string Kind, string ExternalId),
+        TransferRecord
+    > byExternalId = [];
     private readonly Dictionary<(string Enterprise, string Nonce), TransferRecord> nonces = [];
 
     /// <summary>
     /// The enterprise's connection for this token, made (pending) if new; null if full.
     /// </summary>
-    public ConnectionRecord? ConnectionFor(string enterpriseId, string connectionToken,
-        Guid partnerId)
+    public ConnectionRecord? ConnectionFor(
+        string enterpriseId,
+        string connectionToken,
+        Guid partnerId
+    )
     {
         lock (gate)
         {
             ConnectionRecord? existing = connections.Find(c =>
-                c.Enterprise.Id == enterpriseId && c.ConnectionToken == connectionToken);
+                c.Enterprise.Id == enterpriseId && c.ConnectionToken == connectionToken
+            );
             if (existing is not null || connections.Count >= SimLimits.ConnectionsMax)
             {
                 return existing;
@@ -53,8 +59,13 @@ public sealed class SimStore(TimeProvider time)
                 enterprise = new EnterpriseRecord(enterpriseId, clientId, $"wallet-{clientId:N}");
                 enterprises.Add(enterpriseId, enterprise);
             }
-            var created = new ConnectionRecord(Guid.NewGuid(), enterprise, partnerId,
-                connectionToken, time.GetUtcNow());
+            var created = new ConnectionRecord(
+                Guid.NewGuid(),
+                enterprise,
+                partnerId,
+                connectionToken,
+                time.GetUtcNow()
+            );
             connections.Add(created);
             return created;
         }
@@ -67,13 +78,18 @@ public sealed class SimStore(TimeProvider time)
     {
         lock (gate)
         {
-            return connections.Find(c => c.Id == connectionId && c.Enterprise.Id == enterpriseId
-                && c.State.Active);
+            return connections.Find(c =>
+                c.Id == connectionId && c.Enterprise.Id == enterpriseId && c.State.Active
+            );
         }
     }
 
-    public Admission Admit(string enterpriseId, TransferKind kind, ConnectionRecord connection,
-        TransferRequest request)
+    public Admission Admit(
+        string enterpriseId,
+        TransferKind kind,
+        ConnectionRecord connection,
+        TransferRequest request
+    )
     {
         lock (gate)
         {
@@ -93,8 +109,14 @@ public sealed class SimStore(TimeProvider time)
             {
                 return new Admission.Full();
             }
-            var record = new TransferRecord(Guid.NewGuid(), kind, enterpriseId, connection, request,
-                time.GetUtcNow());
+            var record = new TransferRecord(
+                Guid.NewGuid(),
+                kind,
+                enterpriseId,
+                connection,
+                request,
+                time.GetUtcNow()
+            );
             transfersById.Add(record.Id, record);
             byExternalId.Add(key, record);
             nonces.Add((enterpriseId, request.Nonce), record);
@@ -114,8 +136,12 @@ public sealed class SimStore(TimeProvider time)
     {
         lock (gate)
         {
-            return [.. transfersById.Values.Where(t => t.EnterpriseId == enterpriseId)
-                .OrderBy(t => t.CreatedAt)];
+            return
+            [
+                .. transfersById
+                    .Values.Where(t => t.EnterpriseId == enterpriseId)
+                    .OrderBy(t => t.CreatedAt),
+            ];
         }
     }
 

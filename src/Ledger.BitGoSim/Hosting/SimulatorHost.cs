@@ -18,11 +18,14 @@ public static class SimulatorHost
     /// <summary>Kestrel picks a free port; read it back with <see cref="BaseUrl"/>.</summary>
     public const string AnyLoopbackPortUrl = "http://127.0.0.1:0";
 
-    public static WebApplication Build(string[] args,
-        IEnumerable<KeyValuePair<string, string?>>? settings = null)
+    public static WebApplication Build(
+        string[] args,
+        IEnumerable<KeyValuePair<string, string?>>? settings = null
+    )
     {
-        WebApplicationBuilder builder =
-            WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
+        WebApplicationBuilder builder = WebApplication.CreateBuilder(
+            new WebApplicationOptions { Args = args }
+        );
         // The framework's per-request logs drown the simulator's own; configuration may
         // still turn them back on (Logging:LogLevel:Microsoft.AspNetCore).
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
@@ -32,7 +35,8 @@ public static class SimulatorHost
             builder.WebHost.UseUrls(DefaultUrl);
         }
         builder.WebHost.ConfigureKestrel(kestrel =>
-            kestrel.Limits.MaxRequestBodySize = SimLimits.BodyBytesMax);
+            kestrel.Limits.MaxRequestBodySize = SimLimits.BodyBytesMax
+        );
         builder.Services.AddSimulator(builder.Configuration);
         WebApplication app = builder.Build();
         app.UseExceptionHandler(errors => errors.Run(WriteUnhandledAsync));
@@ -43,7 +47,8 @@ public static class SimulatorHost
     /// <summary>Starts a simulator on a free loopback port, for the demo and the tests.</summary>
     public static async Task<WebApplication> StartAsync(
         IEnumerable<KeyValuePair<string, string?>> settings,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default
+    )
     {
         WebApplication app = Build([], [.. settings, new("urls", AnyLoopbackPortUrl)]);
         await app.StartAsync(cancellationToken);
@@ -66,8 +71,10 @@ public static class SimulatorHost
         }
     }
 
-    public static IServiceCollection AddSimulator(this IServiceCollection services,
-        IConfiguration configuration)
+    public static IServiceCollection AddSimulator(
+        this IServiceCollection services,
+        IConfiguration configuration
+    )
     {
         SimOptions options = SimOptions.From(configuration);
         services.AddSingleton(options);
@@ -76,13 +83,19 @@ public static class SimulatorHost
         services.AddSingleton(new PartnerTarget(options.PartnerBaseUrl));
         // Load the key now, so a simulator without a usable key fails at startup; registered
         // through a factory, so the container disposes it.
-        BitGoTokenMinter minter =
-            BitGoTokenMinter.FromPem(options.PrivateKeyPem, TimeProvider.System);
+        BitGoTokenMinter minter = BitGoTokenMinter.FromPem(
+            options.PrivateKeyPem,
+            TimeProvider.System
+        );
         services.AddSingleton(_ => minter);
-        services.AddSingleton(sp => new PartnerClient(PartnerClient.CreateHttpClient(),
-            sp.GetRequiredService<BitGoTokenMinter>(), sp.GetRequiredService<PartnerTarget>(),
-            sp.GetRequiredService<FaultSwitch>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<PartnerClient>>()));
+        services.AddSingleton(sp => new PartnerClient(
+            PartnerClient.CreateHttpClient(),
+            sp.GetRequiredService<BitGoTokenMinter>(),
+            sp.GetRequiredService<PartnerTarget>(),
+            sp.GetRequiredService<FaultSwitch>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<PartnerClient>>()
+        ));
         services.AddSingleton<SimStore>();
         services.AddSingleton<TransferFlow>();
         services.AddSingleton<TransferEndpoint>();
@@ -108,9 +121,12 @@ public static class SimulatorHost
     {
         Exception? error = http.Features.Get<IExceptionHandlerFeature>()?.Error;
         (int status, string text) = error is BadHttpRequestException bad
-            ? (bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge
-                ? $"body: larger than {SimLimits.BodyBytesMax} bytes"
-                : "request: malformed")
+            ? (
+                bad.StatusCode,
+                bad.StatusCode == StatusCodes.Status413PayloadTooLarge
+                    ? $"body: larger than {SimLimits.BodyBytesMax} bytes"
+                    : "request: malformed"
+            )
             : (StatusCodes.Status500InternalServerError, "simulator: internal error");
         http.Response.StatusCode = status;
         await http.Response.WriteAsJsonAsync(new { error = text }, SimJson.Options);

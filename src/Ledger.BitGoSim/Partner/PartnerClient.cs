@@ -12,14 +12,21 @@ namespace Ledger.BitGoSim.Partner;
 /// reached BitGo: unreachable, timed out, or dropped by fault injection (Note says which).
 /// </summary>
 public sealed record PartnerReply(
-    DateTimeOffset At, string Method, string Path, int? Status, JsonObject? Body, string Note)
+    DateTimeOffset At,
+    string Method,
+    string Path,
+    int? Status,
+    JsonObject? Body,
+    string Note
+)
 {
     public bool IsOk => Status == 200 && Body is not null;
 
     /// <summary>The partner's "error" member, or its status, for the client's error text.</summary>
-    public string Describe() => Status is null
-        ? Note
-        : $"partner answered {Status}: {Body?["error"]?.GetValue<string>() ?? "no error text"}";
+    public string Describe() =>
+        Status is null
+            ? Note
+            : $"partner answered {Status}: {Body?["error"]?.GetValue<string>() ?? "no error text"}";
 }
 
 /// <summary>
@@ -28,8 +35,13 @@ public sealed record PartnerReply(
 /// SHA-256 (contract, "Authentication of BitGo's calls").
 /// </summary>
 public sealed class PartnerClient(
-    HttpClient http, BitGoTokenMinter minter, PartnerTarget target, FaultSwitch faults,
-    TimeProvider time, ILogger<PartnerClient> logger) : IDisposable
+    HttpClient http,
+    BitGoTokenMinter minter,
+    PartnerTarget target,
+    FaultSwitch faults,
+    TimeProvider time,
+    ILogger<PartnerClient> logger
+) : IDisposable
 {
     public const string SignatureHeader = "X-BitGo-Signature";
 
@@ -39,27 +51,45 @@ public sealed class PartnerClient(
     /// <summary>Half the contract's 60 s maximum, so clock skew never pushes it over.</summary>
     public const int TokenLifetimeSeconds = 30;
 
-    public static HttpClient CreateHttpClient() => new(new SocketsHttpHandler
-    {
-        ConnectTimeout = TimeSpan.FromSeconds(SimLimits.PartnerConnectTimeoutSeconds),
-    })
-    {
-        Timeout = TimeSpan.FromSeconds(SimLimits.PartnerCallTimeoutSeconds),
-    };
+    public static HttpClient CreateHttpClient() =>
+        new(
+            new SocketsHttpHandler
+            {
+                ConnectTimeout = TimeSpan.FromSeconds(SimLimits.PartnerConnectTimeoutSeconds),
+            }
+        )
+        {
+            Timeout = TimeSpan.FromSeconds(SimLimits.PartnerCallTimeoutSeconds),
+        };
 
     /// <summary>
     /// Sends one call (twice when webhooks are duplicated) and returns the answer BitGo keeps.
     /// A drop is applied after the partner answered, so the partner has done the work.
     /// </summary>
-    public async Task<PartnerReply> SendAsync(HttpMethod method, string path, JsonObject? body,
-        string correlationId, CancellationToken cancellationToken)
+    public async Task<PartnerReply> SendAsync(
+        HttpMethod method,
+        string path,
+        JsonObject? body,
+        string correlationId,
+        CancellationToken cancellationToken
+    )
     {
-        PartnerReply reply =
-            await SendOnceAsync(method, path, body, correlationId, cancellationToken);
+        PartnerReply reply = await SendOnceAsync(
+            method,
+            path,
+            body,
+            correlationId,
+            cancellationToken
+        );
         if (faults.Current.DuplicateWebhooks)
         {
-            PartnerReply again =
-                await SendOnceAsync(method, path, body, correlationId, cancellationToken);
+            PartnerReply again = await SendOnceAsync(
+                method,
+                path,
+                body,
+                correlationId,
+                cancellationToken
+            );
             string same = SameAnswer(reply, again)
                 ? "same answer"
                 : $"DIFFERENT answer ({again.Status})";
@@ -67,8 +97,12 @@ public sealed class PartnerClient(
         }
         if (reply.Status is { } status && faults.TryTakeDrop())
         {
-            logger.LogWarning("Fault: dropping the partner's {Status} answer to {Method} {Path}",
-                status, method, path);
+            logger.LogWarning(
+                "Fault: dropping the partner's {Status} answer to {Method} {Path}",
+                status,
+                method,
+                path
+            );
             return reply with
             {
                 Status = null,
@@ -79,8 +113,13 @@ public sealed class PartnerClient(
         return reply;
     }
 
-    private async Task<PartnerReply> SendOnceAsync(HttpMethod method, string path, JsonObject? body,
-        string correlationId, CancellationToken cancellationToken)
+    private async Task<PartnerReply> SendOnceAsync(
+        HttpMethod method,
+        string path,
+        JsonObject? body,
+        string correlationId,
+        CancellationToken cancellationToken
+    )
     {
         byte[] bytes = body is null ? [] : Encoding.UTF8.GetBytes(body.ToJsonString());
         using var request = new HttpRequestMessage(method, new Uri(target.BaseUrl, path));
@@ -97,26 +136,43 @@ public sealed class PartnerClient(
             using HttpResponseMessage response = await http.SendAsync(request, cancellationToken);
             string text = await response.Content.ReadAsStringAsync(cancellationToken);
             int status = (int)response.StatusCode;
-            return new PartnerReply(at, method.Method, path, status, ParseObject(text),
-                $"answered {status}");
+            return new PartnerReply(
+                at,
+                method.Method,
+                path,
+                status,
+                ParseObject(text),
+                $"answered {status}"
+            );
         }
         catch (HttpRequestException e)
         {
-            return new PartnerReply(at, method.Method, path, null, null,
-                $"partner unreachable ({e.Message})");
+            return new PartnerReply(
+                at,
+                method.Method,
+                path,
+                null,
+                null,
+                $"partner unreachable ({e.Message})"
+            );
         }
         catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return new PartnerReply(at, method.Method, path, null, null,
-                $"partner did not answer within {SimLimits.PartnerCallTimeoutSeconds} s");
+            return new PartnerReply(
+                at,
+                method.Method,
+                path,
+                null,
+                null,
+                $"partner did not answer within {SimLimits.PartnerCallTimeoutSeconds} s"
+            );
         }
     }
 
     public void Dispose() => http.Dispose();
 
     private static bool SameAnswer(PartnerReply first, PartnerReply second) =>
-        first.Status == second.Status
-        && JsonNode.DeepEquals(first.Body, second.Body);
+        first.Status == second.Status && JsonNode.DeepEquals(first.Body, second.Body);
 
     private static JsonObject? ParseObject(string text)
     {

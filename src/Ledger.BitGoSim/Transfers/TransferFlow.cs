@@ -16,8 +16,10 @@ public sealed class TransferFlow(PartnerClient partner, FaultSwitch faults, Time
 
     public const string ReleasedByFault = "released by BitGo instead of cleared (fault injection)";
 
-    public async Task<TransferState> AdvanceAsync(TransferRecord record,
-        CancellationToken cancellationToken)
+    public async Task<TransferState> AdvanceAsync(
+        TransferRecord record,
+        CancellationToken cancellationToken
+    )
     {
         await record.Gate.WaitAsync(cancellationToken);
         try
@@ -40,12 +42,17 @@ public sealed class TransferFlow(PartnerClient partner, FaultSwitch faults, Time
 
     private async Task ReserveAsync(TransferRecord record, CancellationToken cancellationToken)
     {
-        PartnerReply reply = await partner.SendAsync(HttpMethod.Post, record.Kind.PartnerOpenPath,
-            HoldBody(record), record.Id.ToString(), cancellationToken);
+        PartnerReply reply = await partner.SendAsync(
+            HttpMethod.Post,
+            record.Kind.PartnerOpenPath,
+            HoldBody(record),
+            record.Id.ToString(),
+            cancellationToken
+        );
         JsonObject? body = reply.IsOk ? reply.Body : null;
         string? reference = body is null ? null : Text(body, record.Kind.PartnerReferenceField);
-        bool sameHold = body is not null
-            && Text(body, record.Kind.PartnerIdField) == record.Id.ToString();
+        bool sameHold =
+            body is not null && Text(body, record.Kind.PartnerIdField) == record.Id.ToString();
         if (body is null || reference is null || !sameHold)
         {
             Fail(record, reply, body is null ? null : "the partner's answer names another hold");
@@ -56,9 +63,11 @@ public sealed class TransferFlow(PartnerClient partner, FaultSwitch faults, Time
         // hold it may already have made, never a second one.
         string again = record.State.LastError is null ? "" : " again (same id)";
         string call = $"{reply.Method} {reply.Path}{again} -> {reply.Status}";
-        record.Note(reply.At, PartnerActor, rejection is null
-            ? $"{call} reserved as {reference}"
-            : $"{call} refused: {rejection}");
+        record.Note(
+            reply.At,
+            PartnerActor,
+            rejection is null ? $"{call} reserved as {reference}" : $"{call} refused: {rejection}"
+        );
         record.State = record.State with
         {
             Status = rejection is null ? TransferStatus.Reserved : TransferStatus.Released,
@@ -75,22 +84,37 @@ public sealed class TransferFlow(PartnerClient partner, FaultSwitch faults, Time
         bool release = faultsNow.ReleaseInsteadOfClear;
         if (faultsNow.ClearDelayMilliseconds > 0)
         {
-            record.Note(time.GetUtcNow(), "BitGo",
+            record.Note(
+                time.GetUtcNow(),
+                "BitGo",
                 $"waits {faultsNow.ClearDelayMilliseconds} ms before settling "
-                + "(fault: delay clear)");
-            await Task.Delay(TimeSpan.FromMilliseconds(faultsNow.ClearDelayMilliseconds), time,
-                cancellationToken);
+                    + "(fault: delay clear)"
+            );
+            await Task.Delay(
+                TimeSpan.FromMilliseconds(faultsNow.ClearDelayMilliseconds),
+                time,
+                cancellationToken
+            );
         }
         string path = $"{record.Kind.PartnerItemPath(record.Id)}/{(release ? "release" : "clear")}";
-        PartnerReply reply = await partner.SendAsync(HttpMethod.Put, path, null,
-            record.Id.ToString(), cancellationToken);
+        PartnerReply reply = await partner.SendAsync(
+            HttpMethod.Put,
+            path,
+            null,
+            record.Id.ToString(),
+            cancellationToken
+        );
         if (!reply.IsOk)
         {
             Fail(record, reply, null);
             return;
         }
-        record.Note(reply.At, PartnerActor, $"{reply.Method} {reply.Path} -> {reply.Status}"
-            + (release ? " (fault: release instead of clear)" : ""));
+        record.Note(
+            reply.At,
+            PartnerActor,
+            $"{reply.Method} {reply.Path} -> {reply.Status}"
+                + (release ? " (fault: release instead of clear)" : "")
+        );
         record.State = record.State with
         {
             Status = release ? TransferStatus.Released : TransferStatus.Cleared,

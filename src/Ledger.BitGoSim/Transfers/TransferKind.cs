@@ -7,11 +7,17 @@ namespace Ledger.BitGoSim.Transfers;
 /// </summary>
 public sealed record TransferKind(string Name, string PartnerIdField, string PartnerReferenceField)
 {
-    public static readonly TransferKind Allocation =
-        new("allocation", "allocationId", "partnerAllocationId");
+    public static readonly TransferKind Allocation = new(
+        "allocation",
+        "allocationId",
+        "partnerAllocationId"
+    );
 
-    public static readonly TransferKind Deallocation =
-        new("deallocation", "deallocationId", "partnerDeallocationId");
+    public static readonly TransferKind Deallocation = new(
+        "deallocation",
+        "deallocationId",
+        "partnerDeallocationId"
+    );
 
     /// <summary>POST here reserves: seed 003's step 1.</summary>
     public string PartnerOpenPath => $"/bitgo/v1/{Name}s";
@@ -37,13 +43,14 @@ public enum TransferStatus
 public static class TransferStatusWords
 {
     /// <summary>Seed 000's words. An unconfirmed hold is "reserved": BitGo's 500 says so.</summary>
-    public static string Of(TransferStatus status) => status switch
-    {
-        TransferStatus.Requested or TransferStatus.Reserved => "reserved",
-        TransferStatus.Cleared => "cleared",
-        TransferStatus.Released => "released",
-        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "no such status"),
-    };
+    public static string Of(TransferStatus status) =>
+        status switch
+        {
+            TransferStatus.Requested or TransferStatus.Reserved => "reserved",
+            TransferStatus.Cleared => "cleared",
+            TransferStatus.Released => "released",
+            _ => throw new ArgumentOutOfRangeException(nameof(status), status, "no such status"),
+        };
 
     public static bool IsFinal(TransferStatus status) =>
         status is TransferStatus.Cleared or TransferStatus.Released;

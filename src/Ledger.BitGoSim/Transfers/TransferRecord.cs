@@ -13,7 +13,8 @@ public sealed record TransferState(
     string? PartnerExternalId,
     string? Reason,
     string? LastError,
-    DateTimeOffset UpdatedAt)
+    DateTimeOffset UpdatedAt
+)
 {
     public bool Retriable => !TransferStatusWords.IsFinal(Status);
 }
@@ -29,8 +30,13 @@ public sealed record TimelineEntry(DateTimeOffset At, string Actor, string Text)
 /// the flow: two racing retries never call the partner at the same time for one transfer.
 /// </summary>
 public sealed class TransferRecord(
-    Guid id, TransferKind kind, string enterpriseId, ConnectionRecord connection,
-    TransferRequest request, DateTimeOffset createdAt)
+    Guid id,
+    TransferKind kind,
+    string enterpriseId,
+    ConnectionRecord connection,
+    TransferRequest request,
+    DateTimeOffset createdAt
+)
 {
     private readonly ConcurrentQueue<TimelineEntry> timeline = new();
     private TransferState state = new(TransferStatus.Requested, null, null, null, createdAt);

@@ -16,7 +16,8 @@ public sealed record TransferRequest(
     string Nonce,
     string? Notes,
     string Payload,
-    string Signature)
+    string Signature
+)
 {
     /// <summary>
     /// The first field, by its seed name, in which a retry differs; null if none.
@@ -32,11 +33,15 @@ public sealed record TransferRequest(
         : null;
 
     /// <summary>Reads the body; the error names the field first ("amount.quantity: ...").</summary>
-    public static (TransferRequest? Request, string? Error) Read(JsonElement root,
-        Guid connectionId)
+    public static (TransferRequest? Request, string? Error) Read(
+        JsonElement root,
+        Guid connectionId
+    )
     {
-        if (!root.TryGetProperty("amount", out JsonElement amount)
-            || amount.ValueKind != JsonValueKind.Object)
+        if (
+            !root.TryGetProperty("amount", out JsonElement amount)
+            || amount.ValueKind != JsonValueKind.Object
+        )
         {
             return (null, "amount: required, an object {currency, quantity}");
         }
@@ -58,11 +63,24 @@ public sealed record TransferRequest(
         }
         if (!Quantity.TryParse(quantityText, out Quantity quantity) || quantity.IsZero)
         {
-            return (null, "amount.quantity: must be a positive integer string in base units, "
-                + "with no sign, fraction or leading zero");
+            return (
+                null,
+                "amount.quantity: must be a positive integer string in base units, "
+                    + "with no sign, fraction or leading zero"
+            );
         }
-        return (new TransferRequest(connectionId, new Amount(currency, quantity), external!,
-            nonce!, notes, payload!, signature!), null);
+        return (
+            new TransferRequest(
+                connectionId,
+                new Amount(currency, quantity),
+                external!,
+                nonce!,
+                notes,
+                payload!,
+                signature!
+            ),
+            null
+        );
     }
 
     /// <summary>Reads string members; the first failure is kept and names its field.</summary>
@@ -78,8 +96,10 @@ public sealed record TransferRequest(
                 return null;
             }
             string name = path[(path.LastIndexOf('.') + 1)..];
-            if (!parent.TryGetProperty(name, out JsonElement value)
-                || value.ValueKind == JsonValueKind.Null)
+            if (
+                !parent.TryGetProperty(name, out JsonElement value)
+                || value.ValueKind == JsonValueKind.Null
+            )
             {
                 Error = required ? $"{path}: required" : null;
                 return null;

@@ -20,18 +20,28 @@ public sealed record TransferView(
     DateTimeOffset UpdatedAt,
     bool Retriable,
     string Status,
-    string? Reason)
+    string? Reason
+)
 {
     public static TransferView Of(TransferRecord record) => Of(record, record.State);
 
     public static TransferView Of(TransferRecord record, TransferState state)
     {
         TransferRequest request = record.Request;
-        return new TransferView(record.Id,
+        return new TransferView(
+            record.Id,
             new AmountView(request.Amount.Currency.Code, request.Amount.Quantity.ToString()),
-            request.ConnectionId, request.ClientExternalId, state.PartnerExternalId,
-            InitiatorOf(record.EnterpriseId), request.Notes, record.CreatedAt, state.UpdatedAt,
-            state.Retriable, TransferStatusWords.Of(state.Status), state.Reason);
+            request.ConnectionId,
+            request.ClientExternalId,
+            state.PartnerExternalId,
+            InitiatorOf(record.EnterpriseId),
+            request.Notes,
+            record.CreatedAt,
+            state.UpdatedAt,
+            state.Retriable,
+            TransferStatusWords.Of(state.Status),
+            state.Reason
+        );
     }
 
     /// <summary>

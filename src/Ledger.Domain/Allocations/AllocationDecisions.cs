@@ -14,24 +14,46 @@ public static class AllocationDecisions
         HoldRequest request,
         Connection? connection,
         CurrencyCatalog currencies,
-        string partnerAllocationId)
+        string partnerAllocationId
+    )
     {
         ArgumentException.ThrowIfNullOrEmpty(partnerAllocationId);
         string? reason = HoldRules.RefusalBeforeFunds(request, connection, currencies);
         object outcome = reason is null
-            ? new AllocationReserved(request.Id, partnerAllocationId, request.ClientId,
-                request.ConnectionId, request.Amount)
+            ? new AllocationReserved(
+                request.Id,
+                partnerAllocationId,
+                request.ClientId,
+                request.ConnectionId,
+                request.Amount
+            )
             : new AllocationRejected(request.Id, partnerAllocationId, reason);
         return [AllocationRequested.From(request), outcome];
     }
 
     public static SettleDecision Clear(Hold allocation) =>
-        HoldRules.Settle(allocation, Settlement.Clear, () => new AllocationCleared(
-            allocation.Id, allocation.Request.ClientId, allocation.Request.ConnectionId,
-            allocation.Request.Amount));
+        HoldRules.Settle(
+            allocation,
+            Settlement.Clear,
+            () =>
+                new AllocationCleared(
+                    allocation.Id,
+                    allocation.Request.ClientId,
+                    allocation.Request.ConnectionId,
+                    allocation.Request.Amount
+                )
+        );
 
     public static SettleDecision Release(Hold allocation) =>
-        HoldRules.Settle(allocation, Settlement.Release, () => new AllocationReleased(
-            allocation.Id, allocation.Request.ClientId, allocation.Request.ConnectionId,
-            allocation.Request.Amount));
+        HoldRules.Settle(
+            allocation,
+            Settlement.Release,
+            () =>
+                new AllocationReleased(
+                    allocation.Id,
+                    allocation.Request.ClientId,
+                    allocation.Request.ConnectionId,
+                    allocation.Request.Amount
+                )
+        );
 }

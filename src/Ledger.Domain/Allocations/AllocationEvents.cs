@@ -12,7 +12,8 @@ public sealed record AllocationRequested(
     Guid ConnectionId,
     string PartnersConnectionId,
     string PartnerClientId,
-    Amount Amount) : IHoldRequested
+    Amount Amount
+) : IHoldRequested
 {
     Guid IHoldEvent.HoldId => AllocationId;
 
@@ -29,7 +30,8 @@ public sealed record AllocationReserved(
     string PartnerAllocationId,
     Guid ClientId,
     Guid ConnectionId,
-    Amount Amount) : IHoldReserved
+    Amount Amount
+) : IHoldReserved
 {
     Guid IHoldEvent.HoldId => AllocationId;
 
@@ -40,7 +42,8 @@ public sealed record AllocationReserved(
 public sealed record AllocationRejected(
     Guid AllocationId,
     string PartnerAllocationId,
-    string Reason) : IHoldRejected
+    string Reason
+) : IHoldRejected
 {
     Guid IHoldEvent.HoldId => AllocationId;
 
@@ -52,7 +55,8 @@ public sealed record AllocationCleared(
     Guid AllocationId,
     Guid ClientId,
     Guid ConnectionId,
-    Amount Amount) : IHoldCleared
+    Amount Amount
+) : IHoldCleared
 {
     Guid IHoldEvent.HoldId => AllocationId;
 }
@@ -62,7 +66,8 @@ public sealed record AllocationReleased(
     Guid AllocationId,
     Guid ClientId,
     Guid ConnectionId,
-    Amount Amount) : IHoldReleased
+    Amount Amount
+) : IHoldReleased
 {
     Guid IHoldEvent.HoldId => AllocationId;
 }

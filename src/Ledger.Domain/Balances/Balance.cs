@@ -12,7 +12,8 @@ public sealed record BalanceDelta(
     BalanceKey Key,
     BigInteger Available,
     BigInteger Reserved,
-    BigInteger PendingCredit);
+    BigInteger PendingCredit
+);
 
 /// <summary>What a client holds on the exchange. None of the parts is ever negative.</summary>
 public sealed record Balance(Quantity Available, Quantity Reserved, Quantity PendingCredit)
@@ -21,9 +22,11 @@ public sealed record Balance(Quantity Available, Quantity Reserved, Quantity Pen
 
     /// <summary>Quantity.From throws when a part would go negative: that is a bug, not a refusal.</summary>
     public Balance Apply(BalanceDelta delta) =>
-        new(Quantity.From(Available.Value + delta.Available),
+        new(
+            Quantity.From(Available.Value + delta.Available),
             Quantity.From(Reserved.Value + delta.Reserved),
-            Quantity.From(PendingCredit.Value + delta.PendingCredit));
+            Quantity.From(PendingCredit.Value + delta.PendingCredit)
+        );
 }
 
 /// <summary>
@@ -33,22 +36,33 @@ public sealed record Balance(Quantity Available, Quantity Reserved, Quantity Pen
 public static class BalanceEffects
 {
     /// <summary>The change an event makes, or null for events that move nothing.</summary>
-    public static BalanceDelta? Of(object @event) => @event switch
-    {
-        AllocationReserved e => Delta(e.ClientId, e.ConnectionId, e.Amount, 0, 0, +1),
-        AllocationCleared e => Delta(e.ClientId, e.ConnectionId, e.Amount, +1, 0, -1),
-        AllocationReleased e => Delta(e.ClientId, e.ConnectionId, e.Amount, 0, 0, -1),
-        DeallocationReserved e => Delta(e.ClientId, e.ConnectionId, e.Amount, -1, +1, 0),
-        DeallocationCleared e => Delta(e.ClientId, e.ConnectionId, e.Amount, 0, -1, 0),
-        DeallocationReleased e => Delta(e.ClientId, e.ConnectionId, e.Amount, +1, -1, 0),
-        _ => null,
-    };
+    public static BalanceDelta? Of(object @event) =>
+        @event switch
+        {
+            AllocationReserved e => Delta(e.ClientId, e.ConnectionId, e.Amount, 0, 0, +1),
+            AllocationCleared e => Delta(e.ClientId, e.ConnectionId, e.Amount, +1, 0, -1),
+            AllocationReleased e => Delta(e.ClientId, e.ConnectionId, e.Amount, 0, 0, -1),
+            DeallocationReserved e => Delta(e.ClientId, e.ConnectionId, e.Amount, -1, +1, 0),
+            DeallocationCleared e => Delta(e.ClientId, e.ConnectionId, e.Amount, 0, -1, 0),
+            DeallocationReleased e => Delta(e.ClientId, e.ConnectionId, e.Amount, +1, -1, 0),
+            _ => null,
+        };
 
     private static BalanceDelta Delta(
-        Guid clientId, Guid connectionId, Amount amount, int available, int reserved, int pending)
+        Guid clientId,
+        Guid connectionId,
+        Amount amount,
+        int available,
+        int reserved,
+        int pending
+    )
     {
         BigInteger q = amount.Quantity.Value;
-        return new BalanceDelta(new BalanceKey(clientId, connectionId, amount.Currency),
-            available * q, reserved * q, pending * q);
+        return new BalanceDelta(
+            new BalanceKey(clientId, connectionId, amount.Currency),
+            available * q,
+            reserved * q,
+            pending * q
+        );
     }
 }

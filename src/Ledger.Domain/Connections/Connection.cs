@@ -11,7 +11,8 @@ public sealed record ConnectionActivated(
     Guid PartnerId,
     string PartnersClientId,
     string PartnersConnectionId,
-    string ConnectionTokenSha256);
+    string ConnectionTokenSha256
+);
 
 /// <summary>An operator closed the connection: new holds on it are refused.</summary>
 public sealed record ConnectionDeactivated(Guid ConnectionId, string Reason);
@@ -26,14 +27,28 @@ public sealed record Connection(
     string PartnersConnectionId,
     string ConnectionTokenSha256,
     bool IsActive,
-    int Version)
+    int Version
+)
 {
     public static Connection Create(ConnectionActivated e) =>
-        new(e.ConnectionId, e.ClientId, e.ClientWalletId, e.PartnerId, e.PartnersClientId,
-            e.PartnersConnectionId, e.ConnectionTokenSha256, IsActive: true, Version: 1);
+        new(
+            e.ConnectionId,
+            e.ClientId,
+            e.ClientWalletId,
+            e.PartnerId,
+            e.PartnersClientId,
+            e.PartnersConnectionId,
+            e.ConnectionTokenSha256,
+            IsActive: true,
+            Version: 1
+        );
 
     public Connection Apply(ConnectionDeactivated e) =>
-        this with { IsActive = false, Version = Version + 1 };
+        this with
+        {
+            IsActive = false,
+            Version = Version + 1,
+        };
 
     /// <summary>Replays a stream; an event out of place is corrupted data and throws.</summary>
     public static Connection? Fold(IEnumerable<object> events)
@@ -46,7 +61,8 @@ public sealed record Connection(
                 (null, ConnectionActivated activated) => Create(activated),
                 ({ } s, ConnectionDeactivated deactivated) => s.Apply(deactivated),
                 _ => throw new InvariantViolationException(
-                    $"{e.GetType().Name} cannot follow version {state?.Version ?? 0} of a connection"),
+                    $"{e.GetType().Name} cannot follow version {state?.Version ?? 0} of a connection"
+                ),
             };
         }
         return state;
@@ -59,13 +75,12 @@ public sealed record ActivateConnection(
     Guid ClientId,
     string ClientWalletId,
     Guid PartnerId,
-    string ConnectionToken);
+    string ConnectionToken
+);
 
 public abstract record ActivationDecision
 {
-    private ActivationDecision()
-    {
-    }
+    private ActivationDecision() { }
 
     public sealed record Activate(ConnectionActivated Event) : ActivationDecision;
 
@@ -88,14 +103,24 @@ public static class ConnectionDecisions
 
     /// <summary>Idempotent on connectionId: a retry returns the existing connection.</summary>
     public static ActivationDecision Activate(
-        Connection? existing, ActivateConnection command, string newPartnersConnectionId)
+        Connection? existing,
+        ActivateConnection command,
+        string newPartnersConnectionId
+    )
     {
         if (existing is null)
         {
-            return new ActivationDecision.Activate(new ConnectionActivated(
-                command.ConnectionId, command.ClientId, command.ClientWalletId, command.PartnerId,
-                PartnersClientIdFor(command.ConnectionToken), newPartnersConnectionId,
-                TokenSha256(command.ConnectionToken)));
+            return new ActivationDecision.Activate(
+                new ConnectionActivated(
+                    command.ConnectionId,
+                    command.ClientId,
+                    command.ClientWalletId,
+                    command.PartnerId,
+                    PartnersClientIdFor(command.ConnectionToken),
+                    newPartnersConnectionId,
+                    TokenSha256(command.ConnectionToken)
+                )
+            );
         }
         string? field = FirstDifference(existing, command);
         return field is null
@@ -119,7 +144,13 @@ public static class ConnectionDecisions
         {
             return "clientId";
         }
-        if (!string.Equals(existing.ClientWalletId, command.ClientWalletId, StringComparison.Ordinal))
+        if (
+            !string.Equals(
+                existing.ClientWalletId,
+                command.ClientWalletId,
+                StringComparison.Ordinal
+            )
+        )
         {
             return "clientWalletId";
         }
@@ -127,8 +158,11 @@ public static class ConnectionDecisions
         {
             return "partnerId";
         }
-        return string.Equals(existing.ConnectionTokenSha256, TokenSha256(command.ConnectionToken),
-            StringComparison.Ordinal)
+        return string.Equals(
+            existing.ConnectionTokenSha256,
+            TokenSha256(command.ConnectionToken),
+            StringComparison.Ordinal
+        )
             ? null
             : "connectionToken";
     }

@@ -16,25 +16,48 @@ public static class DeallocationDecisions
         Connection? connection,
         CurrencyCatalog currencies,
         Quantity available,
-        string partnerDeallocationId)
+        string partnerDeallocationId
+    )
     {
         ArgumentException.ThrowIfNullOrEmpty(partnerDeallocationId);
-        string? reason = HoldRules.RefusalBeforeFunds(request, connection, currencies)
+        string? reason =
+            HoldRules.RefusalBeforeFunds(request, connection, currencies)
             ?? (request.Amount.Quantity > available ? RejectionReasons.InsufficientFunds : null);
         object outcome = reason is null
-            ? new DeallocationReserved(request.Id, partnerDeallocationId, request.ClientId,
-                request.ConnectionId, request.Amount)
+            ? new DeallocationReserved(
+                request.Id,
+                partnerDeallocationId,
+                request.ClientId,
+                request.ConnectionId,
+                request.Amount
+            )
             : new DeallocationRejected(request.Id, partnerDeallocationId, reason);
         return [DeallocationRequested.From(request), outcome];
     }
 
     public static SettleDecision Clear(Hold deallocation) =>
-        HoldRules.Settle(deallocation, Settlement.Clear, () => new DeallocationCleared(
-            deallocation.Id, deallocation.Request.ClientId, deallocation.Request.ConnectionId,
-            deallocation.Request.Amount));
+        HoldRules.Settle(
+            deallocation,
+            Settlement.Clear,
+            () =>
+                new DeallocationCleared(
+                    deallocation.Id,
+                    deallocation.Request.ClientId,
+                    deallocation.Request.ConnectionId,
+                    deallocation.Request.Amount
+                )
+        );
 
     public static SettleDecision Release(Hold deallocation) =>
-        HoldRules.Settle(deallocation, Settlement.Release, () => new DeallocationReleased(
-            deallocation.Id, deallocation.Request.ClientId, deallocation.Request.ConnectionId,
-            deallocation.Request.Amount));
+        HoldRules.Settle(
+            deallocation,
+            Settlement.Release,
+            () =>
+                new DeallocationReleased(
+                    deallocation.Id,
+                    deallocation.Request.ClientId,
+                    deallocation.Request.ConnectionId,
+                    deallocation.Request.Amount
+                )
+        );
 }

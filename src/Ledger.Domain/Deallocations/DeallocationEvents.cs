@@ -12,7 +12,8 @@ public sealed record DeallocationRequested(
     Guid ConnectionId,
     string PartnersConnectionId,
     string PartnerClientId,
-    Amount Amount) : IHoldRequested
+    Amount Amount
+) : IHoldRequested
 {
     Guid IHoldEvent.HoldId => DeallocationId;
 
@@ -29,7 +30,8 @@ public sealed record DeallocationReserved(
     string PartnerDeallocationId,
     Guid ClientId,
     Guid ConnectionId,
-    Amount Amount) : IHoldReserved
+    Amount Amount
+) : IHoldReserved
 {
     Guid IHoldEvent.HoldId => DeallocationId;
 
@@ -40,7 +42,8 @@ public sealed record DeallocationReserved(
 public sealed record DeallocationRejected(
     Guid DeallocationId,
     string PartnerDeallocationId,
-    string Reason) : IHoldRejected
+    string Reason
+) : IHoldRejected
 {
     Guid IHoldEvent.HoldId => DeallocationId;
 
@@ -52,7 +55,8 @@ public sealed record DeallocationCleared(
     Guid DeallocationId,
     Guid ClientId,
     Guid ConnectionId,
-    Amount Amount) : IHoldCleared
+    Amount Amount
+) : IHoldCleared
 {
     Guid IHoldEvent.HoldId => DeallocationId;
 }
@@ -62,7 +66,8 @@ public sealed record DeallocationReleased(
     Guid DeallocationId,
     Guid ClientId,
     Guid ConnectionId,
-    Amount Amount) : IHoldReleased
+    Amount Amount
+) : IHoldReleased
 {
     Guid IHoldEvent.HoldId => DeallocationId;
 }

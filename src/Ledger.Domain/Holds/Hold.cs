@@ -38,7 +38,8 @@ public sealed record Hold(
     HoldStatus Status,
     string? PartnerReference,
     string? RejectionReason,
-    int Version)
+    int Version
+)
 {
     public Guid Id => Request.Id;
 
@@ -46,7 +47,12 @@ public sealed record Hold(
         new(e.ToRequest(), HoldStatus.Requested, PartnerReference: null, RejectionReason: null, 1);
 
     public Hold Apply(IHoldReserved e) =>
-        this with { Status = HoldStatus.Reserved, PartnerReference = e.PartnerReference, Version = Version + 1 };
+        this with
+        {
+            Status = HoldStatus.Reserved,
+            PartnerReference = e.PartnerReference,
+            Version = Version + 1,
+        };
 
     public Hold Apply(IHoldRejected e) =>
         this with
@@ -57,9 +63,19 @@ public sealed record Hold(
             Version = Version + 1,
         };
 
-    public Hold Apply(IHoldCleared e) => this with { Status = HoldStatus.Cleared, Version = Version + 1 };
+    public Hold Apply(IHoldCleared e) =>
+        this with
+        {
+            Status = HoldStatus.Cleared,
+            Version = Version + 1,
+        };
 
-    public Hold Apply(IHoldReleased e) => this with { Status = HoldStatus.Released, Version = Version + 1 };
+    public Hold Apply(IHoldReleased e) =>
+        this with
+        {
+            Status = HoldStatus.Released,
+            Version = Version + 1,
+        };
 
     /// <summary>Replays a stream; an event out of place is corrupted data and throws.</summary>
     public static Hold? Fold(IEnumerable<object> events)
@@ -78,7 +94,8 @@ public sealed record Hold(
         if (state is not null && e is IHoldEvent held && held.HoldId != state.Id)
         {
             throw new InvariantViolationException(
-                $"event for hold {held.HoldId} found in the stream of hold {state.Id}");
+                $"event for hold {held.HoldId} found in the stream of hold {state.Id}"
+            );
         }
         return (state, e) switch
         {
@@ -88,7 +105,8 @@ public sealed record Hold(
             ({ Status: HoldStatus.Reserved } s, IHoldCleared c) => s.Apply(c),
             ({ Status: HoldStatus.Reserved } s, IHoldReleased r) => s.Apply(r),
             _ => throw new InvariantViolationException(
-                $"{e.GetType().Name} cannot follow status {state?.Status.ToString() ?? "none"}"),
+                $"{e.GetType().Name} cannot follow status {state?.Status.ToString() ?? "none"}"
+            ),
         };
     }
 }

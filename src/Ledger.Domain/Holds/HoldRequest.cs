@@ -10,7 +10,8 @@ public sealed record HoldRequest(
     Guid ConnectionId,
     string PartnersConnectionId,
     string PartnerClientId,
-    Amount Amount);
+    Amount Amount
+);
 
 /// <summary>Where a hold is in its life. Requested is only ever seen mid-append.</summary>
 public enum HoldStatus
@@ -32,9 +33,7 @@ public enum Settlement
 /// <summary>The outcome of a settlement decision: new events, a repeat, or a refusal.</summary>
 public abstract record SettleDecision
 {
-    private SettleDecision()
-    {
-    }
+    private SettleDecision() { }
 
     /// <summary>The settlement takes effect with this event.</summary>
     public sealed record Append(object Event) : SettleDecision;

@@ -23,7 +23,10 @@ public static class HoldRules
     /// fixed so that a retry always meets the same reason.
     /// </summary>
     public static string? RefusalBeforeFunds(
-        HoldRequest request, Connection? connection, CurrencyCatalog currencies)
+        HoldRequest request,
+        Connection? connection,
+        CurrencyCatalog currencies
+    )
     {
         if (connection is null)
         {
@@ -33,13 +36,23 @@ public static class HoldRules
         {
             return RejectionReasons.ClientMismatch;
         }
-        if (!string.Equals(connection.PartnersConnectionId, request.PartnersConnectionId,
-                StringComparison.Ordinal))
+        if (
+            !string.Equals(
+                connection.PartnersConnectionId,
+                request.PartnersConnectionId,
+                StringComparison.Ordinal
+            )
+        )
         {
             return RejectionReasons.PartnersConnectionMismatch;
         }
-        if (!string.Equals(connection.PartnersClientId, request.PartnerClientId,
-                StringComparison.Ordinal))
+        if (
+            !string.Equals(
+                connection.PartnersClientId,
+                request.PartnerClientId,
+                StringComparison.Ordinal
+            )
+        )
         {
             return RejectionReasons.PartnerClientMismatch;
         }
@@ -47,7 +60,9 @@ public static class HoldRules
         {
             return RejectionReasons.InactiveConnection;
         }
-        return currencies.Supports(request.Amount.Currency) ? null : RejectionReasons.UnknownCurrency;
+        return currencies.Supports(request.Amount.Currency)
+            ? null
+            : RejectionReasons.UnknownCurrency;
     }
 
     /// <summary>
@@ -76,12 +91,21 @@ public static class HoldRules
         {
             return "connectionId";
         }
-        if (!string.Equals(original.PartnersConnectionId, retry.PartnersConnectionId,
-                StringComparison.Ordinal))
+        if (
+            !string.Equals(
+                original.PartnersConnectionId,
+                retry.PartnersConnectionId,
+                StringComparison.Ordinal
+            )
+        )
         {
             return "partnersConnectionId";
         }
-        return string.Equals(original.PartnerClientId, retry.PartnerClientId, StringComparison.Ordinal)
+        return string.Equals(
+            original.PartnerClientId,
+            retry.PartnerClientId,
+            StringComparison.Ordinal
+        )
             ? null
             : "partnerClientId";
     }
@@ -99,14 +123,18 @@ public static class HoldRules
             (HoldStatus.Cleared, Settlement.Clear) => new SettleDecision.AlreadyDone(),
             (HoldStatus.Released, Settlement.Release) => new SettleDecision.AlreadyDone(),
             (HoldStatus.Rejected, Settlement.Release) => new SettleDecision.AlreadyDone(),
-            (HoldStatus.Cleared, Settlement.Release) =>
-                new SettleDecision.Conflict("it is cleared and can no longer be released"),
-            (HoldStatus.Released, Settlement.Clear) =>
-                new SettleDecision.Conflict("it is released and can no longer be cleared"),
-            (HoldStatus.Rejected, Settlement.Clear) =>
-                new SettleDecision.Conflict("it was refused and can never be cleared"),
+            (HoldStatus.Cleared, Settlement.Release) => new SettleDecision.Conflict(
+                "it is cleared and can no longer be released"
+            ),
+            (HoldStatus.Released, Settlement.Clear) => new SettleDecision.Conflict(
+                "it is released and can no longer be cleared"
+            ),
+            (HoldStatus.Rejected, Settlement.Clear) => new SettleDecision.Conflict(
+                "it was refused and can never be cleared"
+            ),
             _ => throw new InvariantViolationException(
-                $"a hold in status {hold.Status} cannot be settled"),
+                $"a hold in status {hold.Status} cannot be settled"
+            ),
         };
     }
 }

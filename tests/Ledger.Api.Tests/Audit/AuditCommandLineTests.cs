@@ -22,8 +22,11 @@ public sealed class AuditCommandLineTests
         Assert.Equal(ExitCodes.Ok, clean);
         Assert.Contains("verify: everything matches", cleanOutput, StringComparison.Ordinal);
         Assert.Equal(ExitCodes.Discrepancies, tampered);
-        Assert.Contains("field reserved: expected 100, found 101", output,
-            StringComparison.Ordinal);
+        Assert.Contains(
+            "field reserved: expected 100, found 101",
+            output,
+            StringComparison.Ordinal
+        );
     }
 
     [Fact]
@@ -35,8 +38,10 @@ public sealed class AuditCommandLineTests
 
         long lastSeq = await ledger.ScalarAsync<long>("SELECT max(seq) FROM ledger.events");
         Assert.Equal(ExitCodes.Ok, code);
-        Assert.Equal(lastSeq,
-            await ledger.ScalarAsync<long>("SELECT at_seq FROM ledger.checkpoints"));
+        Assert.Equal(
+            lastSeq,
+            await ledger.ScalarAsync<long>("SELECT at_seq FROM ledger.checkpoints")
+        );
         Assert.Contains($"at seq {lastSeq}", output, StringComparison.Ordinal);
     }
 
@@ -59,8 +64,18 @@ public sealed class AuditCommandLineTests
         string file = Path.Combine(Path.GetTempPath(), $"ledger-export-{Guid.NewGuid():N}.csv");
         try
         {
-            (int code, _, _) = await RunAsync(ledger, "export", "--from", "2000-01-01T00:00:00Z",
-                "--to", "2100-01-01T00:00:00+02:00", "--format", "csv", "--output", file);
+            (int code, _, _) = await RunAsync(
+                ledger,
+                "export",
+                "--from",
+                "2000-01-01T00:00:00Z",
+                "--to",
+                "2100-01-01T00:00:00+02:00",
+                "--format",
+                "csv",
+                "--output",
+                file
+            );
 
             Assert.Equal(ExitCodes.Ok, code);
             long events = await ledger.ScalarAsync<long>("SELECT count(*) FROM ledger.events");
@@ -78,12 +93,17 @@ public sealed class AuditCommandLineTests
     public async Task Export_with_a_from_that_is_not_rfc3339_with_an_offset_exits_2(string from)
     {
         var error = new StringWriter();
-        var context = new CliContext(new Dictionary<string, string?>(), new StringWriter(), error,
-            () => new MemoryStream());
+        var context = new CliContext(
+            new Dictionary<string, string?>(),
+            new StringWriter(),
+            error,
+            () => new MemoryStream()
+        );
 
         int code = await LedgerCli.RunAsync(
             ["export", "--from", from, "--to", "2026-01-02T00:00:00Z", "--format", "ndjson"],
-            context);
+            context
+        );
 
         Assert.Equal(ExitCodes.Error, code);
         Assert.Contains("RFC 3339", error.ToString(), StringComparison.Ordinal);
@@ -92,8 +112,12 @@ public sealed class AuditCommandLineTests
     [Fact]
     public async Task An_unknown_option_exits_2()
     {
-        var context = new CliContext(new Dictionary<string, string?>(), new StringWriter(),
-            new StringWriter(), () => new MemoryStream());
+        var context = new CliContext(
+            new Dictionary<string, string?>(),
+            new StringWriter(),
+            new StringWriter(),
+            () => new MemoryStream()
+        );
 
         int code = await LedgerCli.RunAsync(["audit", "verify", "--fast"], context);
 
@@ -110,7 +134,10 @@ public sealed class AuditCommandLineTests
                 ["ConnectionStrings:Ledger"] =
                     "Host=127.0.0.1;Port=1;Username=x;Password=x;Timeout=2",
             },
-            new StringWriter(), error, () => new MemoryStream());
+            new StringWriter(),
+            error,
+            () => new MemoryStream()
+        );
 
         int code = await LedgerCli.RunAsync(["audit", "verify"], context);
 
@@ -118,8 +145,10 @@ public sealed class AuditCommandLineTests
         Assert.StartsWith("error: ", error.ToString(), StringComparison.Ordinal);
     }
 
-    private static async Task<(int Code, string Output, string Error)> RunAsync(AuditLedger ledger,
-        params string[] args)
+    private static async Task<(int Code, string Output, string Error)> RunAsync(
+        AuditLedger ledger,
+        params string[] args
+    )
     {
         var output = new StringWriter();
         var error = new StringWriter();
@@ -129,7 +158,10 @@ public sealed class AuditCommandLineTests
             {
                 ["ConnectionStrings:Ledger"] = ledger.ConnectionString,
             },
-            output, error, () => stdout);
+            output,
+            error,
+            () => stdout
+        );
         int code = await LedgerCli.RunAsync(args, context);
         return (code, output + Encoding.UTF8.GetString(stdout.ToArray()), error.ToString());
     }

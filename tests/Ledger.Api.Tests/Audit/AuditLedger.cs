@@ -45,18 +45,21 @@ public sealed class AuditLedger : IAsyncDisposable
     {
         await using NpgsqlDataSource dataSource = DataSource();
         var report = new StringWriter();
-        AuditResult result =
-            await new AuditVerifier(dataSource, LedgerEvents.CreateRegistry(), report)
-            .VerifyAsync();
+        AuditResult result = await new AuditVerifier(
+            dataSource,
+            LedgerEvents.CreateRegistry(),
+            report
+        ).VerifyAsync();
         return (result, report.ToString());
     }
 
     public async Task<StoredCheckpoint> CheckpointAsync()
     {
         await using NpgsqlDataSource dataSource = DataSource();
-        return await new CheckpointWriter(dataSource)
-                .WriteAsync(onlyIfNew: false, CancellationToken.None)
-            ?? throw new InvalidOperationException("the test ledger is never empty");
+        return await new CheckpointWriter(dataSource).WriteAsync(
+                onlyIfNew: false,
+                CancellationToken.None
+            ) ?? throw new InvalidOperationException("the test ledger is never empty");
     }
 
     /// <summary>
@@ -67,14 +70,19 @@ public sealed class AuditLedger : IAsyncDisposable
     {
         await using var connection = new NpgsqlConnection(ConnectionString);
         await connection.OpenAsync();
-        await using (var replica =
-            new NpgsqlCommand("SET session_replication_role = replica", connection))
+        await using (
+            var replica = new NpgsqlCommand("SET session_replication_role = replica", connection)
+        )
         {
             await replica.ExecuteNonQueryAsync();
         }
         // PostgreSQL takes parameters in one statement at a time.
-        foreach (string statement in sql.Split(';', StringSplitOptions.RemoveEmptyEntries
-            | StringSplitOptions.TrimEntries))
+        foreach (
+            string statement in sql.Split(
+                ';',
+                StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries
+            )
+        )
         {
             await using var command = new NpgsqlCommand(statement, connection);
             bool parameterised = statement.Contains("$1", StringComparison.Ordinal);
@@ -99,10 +107,12 @@ public sealed class AuditLedger : IAsyncDisposable
         const int attemptsMax = 400;
         for (int attempt = 0; attempt < attemptsMax; attempt++)
         {
-            long waiting = await ScalarAsync<long>("""
+            long waiting = await ScalarAsync<long>(
+                """
                 SELECT count(*) FROM pg_stat_activity
                 WHERE datname = current_database() AND wait_event_type = 'Lock'
-                """);
+                """
+            );
             if (waiting >= count)
             {
                 return;
@@ -117,16 +127,25 @@ public sealed class AuditLedger : IAsyncDisposable
     /// uncommitted, until the returned transaction ends: it holds the balance row the clear
     /// must update.
     /// </summary>
-    public async Task<(Task<Answer> Clear, NpgsqlConnection Holder, NpgsqlTransaction Held)>
-        StartClearHeldInFlightAsync(Guid allocation)
+    public async Task<(
+        Task<Answer> Clear,
+        NpgsqlConnection Holder,
+        NpgsqlTransaction Held
+    )> StartClearHeldInFlightAsync(Guid allocation)
     {
         TestConnection c = Data.Connection;
         var holder = new NpgsqlConnection(ConnectionString);
         await holder.OpenAsync();
         NpgsqlTransaction held = await holder.BeginTransactionAsync();
-        await using (var lockRow = new NpgsqlCommand("""
-            SELECT 1 FROM ledger.balances WHERE client_id = $1 AND connection_id = $2 FOR UPDATE
-            """, holder, held))
+        await using (
+            var lockRow = new NpgsqlCommand(
+                """
+                SELECT 1 FROM ledger.balances WHERE client_id = $1 AND connection_id = $2 FOR UPDATE
+                """,
+                holder,
+                held
+            )
+        )
         {
             lockRow.Parameters.Add(new NpgsqlParameter { Value = c.ClientId });
             lockRow.Parameters.Add(new NpgsqlParameter { Value = c.ConnectionId });
@@ -152,7 +171,8 @@ public sealed record LedgerData(
     Guid ReleasedAllocation,
     Guid ReservedDeallocation,
     Guid ClearedDeallocation,
-    Guid RejectedAllocation)
+    Guid RejectedAllocation
+)
 {
     public static async Task<LedgerData> CreateAsync(BitGoClient bitgo)
     {
@@ -162,47 +182,80 @@ public sealed record LedgerData(
         Guid released = await AllocateAsync(bitgo, connection, "70");
         await SettleAsync(bitgo, "allocation", released, "release");
         Guid reserved = Guid.NewGuid();
-        (await bitgo.DeallocateAsync(reserved, connection, AuditLedger.Currency, "100"))
-            .AssertStatus(HttpStatusCode.OK);
+        (
+            await bitgo.DeallocateAsync(reserved, connection, AuditLedger.Currency, "100")
+        ).AssertStatus(HttpStatusCode.OK);
         Guid clearedDeallocation = Guid.NewGuid();
-        (await bitgo.DeallocateAsync(clearedDeallocation, connection, AuditLedger.Currency, "250"))
-            .AssertStatus(HttpStatusCode.OK);
+        (
+            await bitgo.DeallocateAsync(
+                clearedDeallocation,
+                connection,
+                AuditLedger.Currency,
+                "250"
+            )
+        ).AssertStatus(HttpStatusCode.OK);
         await SettleAsync(bitgo, "deallocation", clearedDeallocation, "clear");
         Guid rejected = Guid.NewGuid();
         var stranger = new TestConnection(Guid.NewGuid(), Guid.NewGuid(), "pcn-none", "pc-none");
-        (await bitgo.PostAsync("/bitgo/v1/allocations",
-            BitGoClient.HoldBody("allocationId", rejected, stranger, AuditLedger.Currency, "5")))
-            .AssertStatus(HttpStatusCode.OK);
+        (
+            await bitgo.PostAsync(
+                "/bitgo/v1/allocations",
+                BitGoClient.HoldBody("allocationId", rejected, stranger, AuditLedger.Currency, "5")
+            )
+        ).AssertStatus(HttpStatusCode.OK);
         TestConnection deactivated = await bitgo.ConnectAsync();
-        (await bitgo.PostAsync($"/api/v1/connections/{deactivated.ConnectionId}/deactivate",
-            new JsonObject { ["reason"] = "client closed the account" }))
-            .AssertStatus(HttpStatusCode.OK);
-        return new LedgerData(connection, deactivated, cleared, released, reserved,
-            clearedDeallocation, rejected);
+        (
+            await bitgo.PostAsync(
+                $"/api/v1/connections/{deactivated.ConnectionId}/deactivate",
+                new JsonObject { ["reason"] = "client closed the account" }
+            )
+        ).AssertStatus(HttpStatusCode.OK);
+        return new LedgerData(
+            connection,
+            deactivated,
+            cleared,
+            released,
+            reserved,
+            clearedDeallocation,
+            rejected
+        );
     }
 
-    public static async Task<Guid> AllocateAsync(BitGoClient bitgo, TestConnection c,
-        string quantity)
+    public static async Task<Guid> AllocateAsync(
+        BitGoClient bitgo,
+        TestConnection c,
+        string quantity
+    )
     {
         Guid id = Guid.NewGuid();
-        (await bitgo.PostAsync("/bitgo/v1/allocations",
-            BitGoClient.HoldBody("allocationId", id, c, AuditLedger.Currency, quantity)))
-            .AssertStatus(HttpStatusCode.OK);
+        (
+            await bitgo.PostAsync(
+                "/bitgo/v1/allocations",
+                BitGoClient.HoldBody("allocationId", id, c, AuditLedger.Currency, quantity)
+            )
+        ).AssertStatus(HttpStatusCode.OK);
         return id;
     }
 
-    public static async Task SettleAsync(BitGoClient bitgo, string kind, Guid id,
-        string settlement) =>
-        (await bitgo.PutAsync($"/bitgo/v1/{kind}/{id}/{settlement}"))
-            .AssertStatus(HttpStatusCode.OK);
+    public static async Task SettleAsync(
+        BitGoClient bitgo,
+        string kind,
+        Guid id,
+        string settlement
+    ) =>
+        (await bitgo.PutAsync($"/bitgo/v1/{kind}/{id}/{settlement}")).AssertStatus(
+            HttpStatusCode.OK
+        );
 }
 
 /// <summary>Asserts on what verify found, naming the rest of the report when it fails.</summary>
 public static class AuditAssert
 {
     public static void Found(AuditResult result, string subject, string field) =>
-        Assert.True(Has(result, subject, field),
-            $"no '{subject} field {field}' in:\n{All(result)}");
+        Assert.True(
+            Has(result, subject, field),
+            $"no '{subject} field {field}' in:\n{All(result)}"
+        );
 
     public static void NotFound(AuditResult result, string subject, string field) =>
         Assert.False(Has(result, subject, field), $"'{subject} field {field}' in:\n{All(result)}");

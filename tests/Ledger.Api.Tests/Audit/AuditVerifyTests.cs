@@ -29,16 +29,22 @@ public sealed class AuditVerifyTests
         await using AuditLedger ledger = await AuditLedger.CreateAsync();
         Guid stream = ledger.Data.ReservedDeallocation;
 
-        await ledger.TamperAsync("""
+        await ledger.TamperAsync(
+            """
             UPDATE ledger.events SET data = jsonb_set(data, '{amount,quantity}', '"1"')
             WHERE stream_id = $1 AND version = 2
-            """, stream);
+            """,
+            stream
+        );
 
         (AuditResult result, string report) = await ledger.VerifyAsync();
         Assert.False(result.Clean);
         AuditAssert.Found(result, $"stream {stream:D} version 2", "hash");
-        Assert.Contains($"stream {stream:D} version 2 field hash: expected ", report,
-            StringComparison.Ordinal);
+        Assert.Contains(
+            $"stream {stream:D} version 2 field hash: expected ",
+            report,
+            StringComparison.Ordinal
+        );
     }
 
     [Fact]
@@ -49,7 +55,8 @@ public sealed class AuditVerifyTests
 
         // The attacker recomputes the changed event's own hash with the database's function,
         // but not the hashes chained after it.
-        await ledger.TamperAsync("""
+        await ledger.TamperAsync(
+            """
             UPDATE ledger.events e SET
                 data = jsonb_set(e.data, '{partnerAllocationId}', '"forged"'),
                 hash = ledger.event_hash(
@@ -59,7 +66,9 @@ public sealed class AuditVerifyTests
                     jsonb_set(e.data, '{partnerAllocationId}', '"forged"'), e.metadata,
                     e.recorded_at)
             WHERE e.stream_id = $1 AND e.version = 2
-            """, stream);
+            """,
+            stream
+        );
 
         (AuditResult result, _) = await ledger.VerifyAsync();
         AuditAssert.NotFound(result, $"stream {stream:D} version 2", "hash");
@@ -74,11 +83,16 @@ public sealed class AuditVerifyTests
         Guid stream = ledger.Data.ClearedAllocation;
 
         await ledger.TamperAsync(
-            "DELETE FROM ledger.events WHERE stream_id = $1 AND version = 2", stream);
+            "DELETE FROM ledger.events WHERE stream_id = $1 AND version = 2",
+            stream
+        );
 
         (AuditResult result, string report) = await ledger.VerifyAsync();
-        Assert.Contains($"stream {stream:D} version 3 field version: expected 2, found 3", report,
-            StringComparison.Ordinal);
+        Assert.Contains(
+            $"stream {stream:D} version 3 field version: expected 2, found 3",
+            report,
+            StringComparison.Ordinal
+        );
         AuditAssert.Found(result, $"stream {stream:D}", "version");
     }
 
@@ -89,11 +103,16 @@ public sealed class AuditVerifyTests
         Guid stream = ledger.Data.ClearedDeallocation;
 
         await ledger.TamperAsync(
-            "DELETE FROM ledger.events WHERE stream_id = $1 AND version = 3", stream);
+            "DELETE FROM ledger.events WHERE stream_id = $1 AND version = 3",
+            stream
+        );
 
         (AuditResult result, string report) = await ledger.VerifyAsync();
-        Assert.Contains($"stream {stream:D} field version: expected 2 (events in the log), found 3",
-            report, StringComparison.Ordinal);
+        Assert.Contains(
+            $"stream {stream:D} field version: expected 2 (events in the log), found 3",
+            report,
+            StringComparison.Ordinal
+        );
         AuditAssert.Found(result, $"hold_status {stream:D}", "status");
     }
 
@@ -104,17 +123,26 @@ public sealed class AuditVerifyTests
         Guid stream = ledger.Data.ClearedAllocation;
 
         // Through a temporary version, as uq_events_stream_and_version stays in force.
-        await ledger.TamperAsync("""
+        await ledger.TamperAsync(
+            """
             UPDATE ledger.events SET version = 1000 WHERE stream_id = $1 AND version = 1;
             UPDATE ledger.events SET version = 1 WHERE stream_id = $1 AND version = 2;
             UPDATE ledger.events SET version = 2 WHERE stream_id = $1 AND version = 1000;
-            """, stream);
+            """,
+            stream
+        );
 
         (AuditResult result, string report) = await ledger.VerifyAsync();
-        Assert.Contains($"stream {stream:D} version 2 field version: expected 1, found 2", report,
-            StringComparison.Ordinal);
-        Assert.Contains($"stream {stream:D} version 1 field version: expected 3, found 1", report,
-            StringComparison.Ordinal);
+        Assert.Contains(
+            $"stream {stream:D} version 2 field version: expected 1, found 2",
+            report,
+            StringComparison.Ordinal
+        );
+        Assert.Contains(
+            $"stream {stream:D} version 1 field version: expected 3, found 1",
+            report,
+            StringComparison.Ordinal
+        );
         AuditAssert.Found(result, $"stream {stream:D} version 1", "hash");
     }
 
@@ -122,19 +150,27 @@ public sealed class AuditVerifyTests
     public async Task A_balance_row_changed_by_hand_is_reported_in_field_available()
     {
         await using AuditLedger ledger = await AuditLedger.CreateAsync();
-        (Guid client, Guid connection) = (ledger.Data.Connection.ClientId,
-            ledger.Data.Connection.ConnectionId);
+        (Guid client, Guid connection) = (
+            ledger.Data.Connection.ClientId,
+            ledger.Data.Connection.ConnectionId
+        );
 
-        await ledger.TamperAsync("""
+        await ledger.TamperAsync(
+            """
             UPDATE ledger.balances SET available = available + 1000000
             WHERE client_id = $1 AND connection_id = $2 AND currency = 'btc'
-            """, client, connection);
+            """,
+            client,
+            connection
+        );
 
         (AuditResult result, string report) = await ledger.VerifyAsync();
         Assert.Equal(1, result.DiscrepancyCount);
         Assert.Contains(
             $"balance {client:D}/{connection:D}/btc field available: expected 650, found 1000650",
-            report, StringComparison.Ordinal);
+            report,
+            StringComparison.Ordinal
+        );
     }
 
     [Fact]
@@ -143,13 +179,18 @@ public sealed class AuditVerifyTests
         await using AuditLedger ledger = await AuditLedger.CreateAsync();
         Guid hold = ledger.Data.ReservedDeallocation;
 
-        await ledger.TamperAsync("UPDATE ledger.hold_status SET status = 'cleared' WHERE id = $1",
-            hold);
+        await ledger.TamperAsync(
+            "UPDATE ledger.hold_status SET status = 'cleared' WHERE id = $1",
+            hold
+        );
 
         (AuditResult result, string report) = await ledger.VerifyAsync();
         Assert.Equal(1, result.DiscrepancyCount);
-        Assert.Contains($"hold_status {hold:D} field status: expected reserved, found cleared",
-            report, StringComparison.Ordinal);
+        Assert.Contains(
+            $"hold_status {hold:D} field status: expected reserved, found cleared",
+            report,
+            StringComparison.Ordinal
+        );
     }
 
     [Fact]
@@ -158,15 +199,22 @@ public sealed class AuditVerifyTests
         await using AuditLedger ledger = await AuditLedger.CreateAsync();
         Guid connection = ledger.Data.Deactivated.ConnectionId;
 
-        await ledger.TamperAsync("DELETE FROM ledger.connections WHERE connection_id = $1",
-            connection);
+        await ledger.TamperAsync(
+            "DELETE FROM ledger.connections WHERE connection_id = $1",
+            connection
+        );
 
         (AuditResult result, _) = await ledger.VerifyAsync();
         Assert.Equal(1, result.DiscrepancyCount);
         Assert.Equal(
-            new Discrepancy($"connection {connection:D}", "row", "a ledger.connections row",
-                "none"),
-            Assert.Single(result.Discrepancies));
+            new Discrepancy(
+                $"connection {connection:D}",
+                "row",
+                "a ledger.connections row",
+                "none"
+            ),
+            Assert.Single(result.Discrepancies)
+        );
     }
 
     [Fact]
@@ -178,19 +226,28 @@ public sealed class AuditVerifyTests
 
         // A refused allocation moved no funds: without its events, stream row and status row
         // the log and the views agree, and only the checkpoint remembers it.
-        await ledger.TamperAsync("""
+        await ledger.TamperAsync(
+            """
             DELETE FROM ledger.events WHERE stream_id = $1;
             DELETE FROM ledger.streams WHERE id = $1;
             DELETE FROM ledger.hold_status WHERE id = $1;
-            """, stream);
+            """,
+            stream
+        );
 
         (AuditResult result, string report) = await ledger.VerifyAsync();
         string subject = $"checkpoint {checkpoint.Id} at seq {checkpoint.AtSeq}";
         AuditAssert.Found(result, subject, "digest");
-        Assert.Contains($"{subject} field stream_count: expected {checkpoint.StreamCount - 1}, "
-            + $"found {checkpoint.StreamCount}", report, StringComparison.Ordinal);
-        Assert.All(result.Discrepancies,
-            d => Assert.StartsWith("checkpoint ", d.Subject, StringComparison.Ordinal));
+        Assert.Contains(
+            $"{subject} field stream_count: expected {checkpoint.StreamCount - 1}, "
+                + $"found {checkpoint.StreamCount}",
+            report,
+            StringComparison.Ordinal
+        );
+        Assert.All(
+            result.Discrepancies,
+            d => Assert.StartsWith("checkpoint ", d.Subject, StringComparison.Ordinal)
+        );
     }
 
     [Fact]
@@ -199,10 +256,13 @@ public sealed class AuditVerifyTests
         await using AuditLedger ledger = await AuditLedger.CreateAsync();
         Guid stream = ledger.Data.ReleasedAllocation;
 
-        await ledger.TamperAsync("""
+        await ledger.TamperAsync(
+            """
             UPDATE ledger.events SET data = jsonb_set(data, '{amount,quantity}', '"-5"')
             WHERE stream_id = $1 AND version = 3
-            """, stream);
+            """,
+            stream
+        );
 
         (AuditResult result, _) = await ledger.VerifyAsync();
         AuditAssert.Found(result, $"stream {stream:D} version 3", "data");

@@ -1,7 +1,7 @@
 using System.Net;
 using Ledger.Api.Audit;
-using Ledger.Api.Tests.Support;
 using Ledger.Api.Hosting;
+using Ledger.Api.Tests.Support;
 using Ledger.EventStore;
 using Ledger.Testing;
 using Microsoft.Extensions.Configuration;
@@ -21,8 +21,10 @@ public sealed class CheckpointTests
 
         StoredCheckpoint checkpoint = await ledger.CheckpointAsync();
 
-        Assert.Equal(await ledger.ScalarAsync<long>("SELECT max(seq) FROM ledger.events"),
-            checkpoint.AtSeq);
+        Assert.Equal(
+            await ledger.ScalarAsync<long>("SELECT max(seq) FROM ledger.events"),
+            checkpoint.AtSeq
+        );
         Assert.Equal(await ledger.CountAsync("ledger.streams"), checkpoint.StreamCount);
         Assert.Equal(await ledger.CountAsync("ledger.events"), checkpoint.EventCount);
         Assert.Equal(EventHash.HashBytes, checkpoint.Digest.Length);
@@ -44,8 +46,10 @@ public sealed class CheckpointTests
         await held.RollbackAsync();
         (await clear).AssertStatus(HttpStatusCode.OK);
 
-        Assert.Equal(await ledger.ScalarAsync<long>("SELECT max(seq) FROM ledger.events"),
-            (await checkpoint).AtSeq);
+        Assert.Equal(
+            await ledger.ScalarAsync<long>("SELECT max(seq) FROM ledger.events"),
+            (await checkpoint).AtSeq
+        );
         Assert.True((await ledger.VerifyAsync()).Result.Clean);
     }
 
@@ -56,9 +60,10 @@ public sealed class CheckpointTests
         await ledger.CheckpointAsync();
         await using NpgsqlDataSource dataSource = ledger.DataSource();
 
-        StoredCheckpoint? skipped =
-            await new CheckpointWriter(dataSource).WriteAsync(onlyIfNew: true,
-            CancellationToken.None);
+        StoredCheckpoint? skipped = await new CheckpointWriter(dataSource).WriteAsync(
+            onlyIfNew: true,
+            CancellationToken.None
+        );
 
         Assert.Null(skipped);
         Assert.Equal(1, await ledger.ScalarAsync<long>("SELECT count(*) FROM ledger.checkpoints"));
@@ -71,8 +76,10 @@ public sealed class CheckpointTests
         await using NpgsqlDataSource dataSource = NpgsqlDataSource.Create(connectionString);
         await SchemaApplier.ApplyAsync(dataSource, LedgerDatabase.Scripts);
 
-        StoredCheckpoint? none = await new CheckpointWriter(dataSource).WriteAsync(onlyIfNew: false,
-            CancellationToken.None);
+        StoredCheckpoint? none = await new CheckpointWriter(dataSource).WriteAsync(
+            onlyIfNew: false,
+            CancellationToken.None
+        );
 
         Assert.Null(none);
     }
@@ -101,6 +108,7 @@ public sealed class CheckpointTests
     private static IConfiguration Configuration(string? interval) =>
         new ConfigurationBuilder()
             .AddInMemoryCollection(
-                new Dictionary<string, string?> { [CheckpointService.IntervalSetting] = interval })
+                new Dictionary<string, string?> { [CheckpointService.IntervalSetting] = interval }
+            )
             .Build();
 }

@@ -17,18 +17,22 @@ public sealed class EventHashTests
     [InlineData("""{"longer key": {"z": null, "y": [true, false]}, "k": "\u0001"}""", 123456)]
     public async Task The_csharp_hash_equals_ledger_event_hash(string json, int microseconds)
     {
-        await using NpgsqlDataSource dataSource =
-            NpgsqlDataSource.Create(await TestPostgres.CreateDatabaseAsync());
+        await using NpgsqlDataSource dataSource = NpgsqlDataSource.Create(
+            await TestPostgres.CreateDatabaseAsync()
+        );
         await SchemaApplier.ApplyAsync(dataSource, LedgerDatabase.Scripts);
         Guid streamId = Guid.NewGuid();
-        DateTime recordedAt = new DateTime(2026, 11, 21, 5, 13, 29, DateTimeKind.Utc)
-            .AddTicks(microseconds * TimeSpan.TicksPerMicrosecond);
+        DateTime recordedAt = new DateTime(2026, 11, 21, 5, 13, 29, DateTimeKind.Utc).AddTicks(
+            microseconds * TimeSpan.TicksPerMicrosecond
+        );
         byte[] previous = [.. Enumerable.Range(0, 32).Select(i => (byte)(i * 7))];
-        await using NpgsqlCommand command = dataSource.CreateCommand("""
+        await using NpgsqlCommand command = dataSource.CreateCommand(
+            """
             SELECT ledger.event_hash($1, $2, 7, 'deallocation_reserved', $3::jsonb,
                                      '{"actor": "bitgo"}', $4),
                    $3::jsonb::text
-            """);
+            """
+        );
         command.Parameters.Add(new NpgsqlParameter { Value = previous });
         command.Parameters.Add(new NpgsqlParameter { Value = streamId });
         command.Parameters.Add(new NpgsqlParameter { Value = json });
@@ -39,8 +43,16 @@ public sealed class EventHashTests
 
         byte[] computed = new byte[EventHash.HashBytes];
         using var hasher = new EventHash();
-        hasher.Compute(previous, streamId, 7, "deallocation_reserved", reader.GetString(1),
-            """{"actor": "bitgo"}""", recordedAt, computed);
+        hasher.Compute(
+            previous,
+            streamId,
+            7,
+            "deallocation_reserved",
+            reader.GetString(1),
+            """{"actor": "bitgo"}""",
+            recordedAt,
+            computed
+        );
 
         Assert.Equal(Convert.ToHexStringLower(expected), Convert.ToHexStringLower(computed));
     }

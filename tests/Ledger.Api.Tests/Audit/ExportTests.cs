@@ -12,11 +12,15 @@ namespace Ledger.Api.Tests.Audit;
 /// </summary>
 public sealed class ExportTests
 {
-    private static readonly DateTimeOffset LongAgo = DateTimeOffset.Parse("2000-01-01T00:00:00Z",
-        CultureInfo.InvariantCulture);
+    private static readonly DateTimeOffset LongAgo = DateTimeOffset.Parse(
+        "2000-01-01T00:00:00Z",
+        CultureInfo.InvariantCulture
+    );
 
-    private static readonly DateTimeOffset FarAhead = DateTimeOffset.Parse("2100-01-01T00:00:00Z",
-        CultureInfo.InvariantCulture);
+    private static readonly DateTimeOffset FarAhead = DateTimeOffset.Parse(
+        "2100-01-01T00:00:00Z",
+        CultureInfo.InvariantCulture
+    );
 
     [Fact]
     public async Task Ndjson_export_holds_all_events_in_seq_order_and_each_hash_recomputes_from_it()
@@ -24,13 +28,19 @@ public sealed class ExportTests
         await using AuditLedger ledger = await AuditLedger.CreateAsync();
         await ledger.CheckpointAsync();
 
-        List<JsonElement> lines = ParseLines(await ExportAsync(ledger,
-            new ExportRequest(LongAgo, FarAhead, null, ExportFormat.Ndjson)));
+        List<JsonElement> lines = ParseLines(
+            await ExportAsync(
+                ledger,
+                new ExportRequest(LongAgo, FarAhead, null, ExportFormat.Ndjson)
+            )
+        );
 
         List<JsonElement> events = [.. lines.Where(l => l.TryGetProperty("seq", out _))];
         Assert.Equal(await ledger.CountAsync("ledger.events"), events.Count);
-        Assert.Equal(events.Select(e => e.GetProperty("seq").GetInt64()).Order(),
-            events.Select(e => e.GetProperty("seq").GetInt64()));
+        Assert.Equal(
+            events.Select(e => e.GetProperty("seq").GetInt64()).Order(),
+            events.Select(e => e.GetProperty("seq").GetInt64())
+        );
         var previous = new Dictionary<string, byte[]>();
         foreach (JsonElement e in events)
         {
@@ -46,39 +56,74 @@ public sealed class ExportTests
         await using AuditLedger ledger = await AuditLedger.CreateAsync();
         Guid client = ledger.Data.Connection.ClientId;
         // A refusal names no client in its data; the stream's first event does.
-        Guid refused = await LedgerData.AllocateAsync(ledger.Fixture.BitGo(),
-            ledger.Data.Connection with { PartnersConnectionId = "wrong" }, "5");
+        Guid refused = await LedgerData.AllocateAsync(
+            ledger.Fixture.BitGo(),
+            ledger.Data.Connection with
+            {
+                PartnersConnectionId = "wrong",
+            },
+            "5"
+        );
 
-        List<JsonElement> lines = ParseLines(await ExportAsync(ledger,
-            new ExportRequest(LongAgo, FarAhead, client, ExportFormat.Ndjson)));
+        List<JsonElement> lines = ParseLines(
+            await ExportAsync(
+                ledger,
+                new ExportRequest(LongAgo, FarAhead, client, ExportFormat.Ndjson)
+            )
+        );
 
-        long expected = await ledger.ScalarAsync<long>("""
+        long expected = await ledger.ScalarAsync<long>(
+            """
             SELECT count(*) FROM ledger.events WHERE stream_id IN
                 (SELECT stream_id FROM ledger.events WHERE version = 1 AND data->>'clientId' = $1)
-            """, client.ToString("D"));
+            """,
+            client.ToString("D")
+        );
         Assert.Equal(expected, lines.Count);
-        Assert.Contains(lines, l => l.GetProperty("streamId").GetString() == refused.ToString("D")
-            && l.GetProperty("type").GetString() == "allocation_rejected");
-        Assert.DoesNotContain(lines, l => l.GetProperty("streamId").GetString()
-            == ledger.Data.Deactivated.ConnectionId.ToString("D"));
+        Assert.Contains(
+            lines,
+            l =>
+                l.GetProperty("streamId").GetString() == refused.ToString("D")
+                && l.GetProperty("type").GetString() == "allocation_rejected"
+        );
+        Assert.DoesNotContain(
+            lines,
+            l =>
+                l.GetProperty("streamId").GetString()
+                == ledger.Data.Deactivated.ConnectionId.ToString("D")
+        );
     }
 
     [Fact]
     public async Task Export_holds_events_recorded_at_from_and_none_recorded_at_to()
     {
         await using AuditLedger ledger = await AuditLedger.CreateAsync();
-        DateTime first = (await ledger.ScalarAsync<DateTime>(
-            "SELECT recorded_at FROM ledger.events ORDER BY seq LIMIT 1"))!;
-        DateTime last = (await ledger.ScalarAsync<DateTime>(
-            "SELECT max(recorded_at) FROM ledger.events"))!;
+        DateTime first = (
+            await ledger.ScalarAsync<DateTime>(
+                "SELECT recorded_at FROM ledger.events ORDER BY seq LIMIT 1"
+            )
+        )!;
+        DateTime last = (
+            await ledger.ScalarAsync<DateTime>("SELECT max(recorded_at) FROM ledger.events")
+        )!;
 
-        List<JsonElement> lines = ParseLines(await ExportAsync(ledger,
-            new ExportRequest(new DateTimeOffset(first), new DateTimeOffset(last), null,
-                ExportFormat.Ndjson)));
+        List<JsonElement> lines = ParseLines(
+            await ExportAsync(
+                ledger,
+                new ExportRequest(
+                    new DateTimeOffset(first),
+                    new DateTimeOffset(last),
+                    null,
+                    ExportFormat.Ndjson
+                )
+            )
+        );
 
         long expected = await ledger.ScalarAsync<long>(
             "SELECT count(*) FROM ledger.events WHERE recorded_at >= $1 AND recorded_at < $2",
-            first, last);
+            first,
+            last
+        );
         Assert.Equal(expected, lines.Count);
         Assert.Contains(lines, l => RecordedAt(l) == EventHash.RecordedAtText(first));
         Assert.DoesNotContain(lines, l => RecordedAt(l) == EventHash.RecordedAtText(last));
@@ -89,20 +134,30 @@ public sealed class ExportTests
     {
         await using AuditLedger ledger = await AuditLedger.CreateAsync();
 
-        string csv =
-            await ExportAsync(ledger, new ExportRequest(LongAgo, FarAhead, null, ExportFormat.Csv));
+        string csv = await ExportAsync(
+            ledger,
+            new ExportRequest(LongAgo, FarAhead, null, ExportFormat.Csv)
+        );
 
         string[] rows = csv.TrimEnd('\n').Split('\n');
         Assert.Equal("seq,stream_id,version,type,recorded_at,data,metadata,hash", rows[0]);
         Assert.Equal(await ledger.CountAsync("ledger.events"), rows.Length - 1);
         string[] firstRow = ParseCsvRow(rows[1]);
         Assert.Equal(8, firstRow.Length);
-        Assert.Equal(await ledger.ScalarAsync<string>(
-            "SELECT data::text FROM ledger.events WHERE seq = $1",
-            long.Parse(firstRow[0], CultureInfo.InvariantCulture)), firstRow[5]);
-        Assert.Equal(await ledger.ScalarAsync<string>(
-            "SELECT encode(hash, 'hex') FROM ledger.events WHERE seq = $1",
-            long.Parse(firstRow[0], CultureInfo.InvariantCulture)), firstRow[7]);
+        Assert.Equal(
+            await ledger.ScalarAsync<string>(
+                "SELECT data::text FROM ledger.events WHERE seq = $1",
+                long.Parse(firstRow[0], CultureInfo.InvariantCulture)
+            ),
+            firstRow[5]
+        );
+        Assert.Equal(
+            await ledger.ScalarAsync<string>(
+                "SELECT encode(hash, 'hex') FROM ledger.events WHERE seq = $1",
+                long.Parse(firstRow[0], CultureInfo.InvariantCulture)
+            ),
+            firstRow[7]
+        );
     }
 
     private static async Task<string> ExportAsync(AuditLedger ledger, ExportRequest request)
@@ -117,8 +172,11 @@ public sealed class ExportTests
         line.GetProperty("recordedAt").GetString();
 
     private static List<JsonElement> ParseLines(string ndjson) =>
-        [.. ndjson.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => JsonDocument.Parse(line).RootElement)];
+        [
+            .. ndjson
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(line => JsonDocument.Parse(line).RootElement),
+        ];
 
     /// <summary>
     /// docs/hash-chain.md from the line's fields alone, data and metadata as written.
@@ -128,14 +186,24 @@ public sealed class ExportTests
         string streamId = e.GetProperty("streamId").GetString()!;
         int version = e.GetProperty("version").GetInt32();
         byte[] prior = version == 1 ? new byte[EventHash.HashBytes] : previous[streamId];
-        DateTime recordedAt = DateTime.ParseExact(e.GetProperty("recordedAt").GetString()!,
-            EventHash.RecordedAtFormat, CultureInfo.InvariantCulture,
-            DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
+        DateTime recordedAt = DateTime.ParseExact(
+            e.GetProperty("recordedAt").GetString()!,
+            EventHash.RecordedAtFormat,
+            CultureInfo.InvariantCulture,
+            DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal
+        );
         byte[] hash = new byte[EventHash.HashBytes];
         using var hasher = new EventHash();
-        hasher.Compute(prior, Guid.Parse(streamId), version, e.GetProperty("type").GetString()!,
-            e.GetProperty("data").GetRawText(), e.GetProperty("metadata").GetRawText(), recordedAt,
-            hash);
+        hasher.Compute(
+            prior,
+            Guid.Parse(streamId),
+            version,
+            e.GetProperty("type").GetString()!,
+            e.GetProperty("data").GetRawText(),
+            e.GetProperty("metadata").GetRawText(),
+            recordedAt,
+            hash
+        );
         previous[streamId] = hash;
         return hash;
     }

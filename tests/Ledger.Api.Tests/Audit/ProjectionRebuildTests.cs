@@ -39,7 +39,8 @@ public sealed class ProjectionRebuildTests
     {
         await using AuditLedger ledger = await AuditLedger.CreateAsync();
         string before = (await ledger.ScalarAsync<string>(ViewsSql))!;
-        await ledger.TamperAsync("""
+        await ledger.TamperAsync(
+            """
             UPDATE ledger.balances SET available = 1;
             INSERT INTO ledger.hold_status (id, kind, client_id, connection_id,
                 partners_connection_id, partner_client_id, currency, quantity, status, version)
@@ -48,7 +49,9 @@ public sealed class ProjectionRebuildTests
             FROM ledger.hold_status WHERE id = $1;
             DELETE FROM ledger.hold_status WHERE id = $1;
             UPDATE ledger.connections SET active = true;
-            """, ledger.Data.ClearedAllocation);
+            """,
+            ledger.Data.ClearedAllocation
+        );
 
         RebuildResult result = await RebuildAsync(ledger);
 
@@ -64,15 +67,23 @@ public sealed class ProjectionRebuildTests
         BitGoClient bitgo = ledger.Fixture.BitGo();
         Guid late = Guid.Empty;
 
-        RebuildResult result = await RebuildAsync(ledger, async _ =>
-        {
-            late = await LedgerData.AllocateAsync(bitgo, ledger.Data.Connection, "40");
-            await LedgerData.SettleAsync(bitgo, "allocation", late, "clear");
-        });
+        RebuildResult result = await RebuildAsync(
+            ledger,
+            async _ =>
+            {
+                late = await LedgerData.AllocateAsync(bitgo, ledger.Data.Connection, "40");
+                await LedgerData.SettleAsync(bitgo, "allocation", late, "clear");
+            }
+        );
 
         Assert.Equal(3, result.CatchUpEvents);
-        Assert.Equal("cleared", await ledger.ScalarAsync<string>(
-            "SELECT status FROM ledger.hold_status WHERE id = $1", late));
+        Assert.Equal(
+            "cleared",
+            await ledger.ScalarAsync<string>(
+                "SELECT status FROM ledger.hold_status WHERE id = $1",
+                late
+            )
+        );
         Assert.True((await ledger.VerifyAsync()).Result.Clean);
     }
 
@@ -87,15 +98,23 @@ public sealed class ProjectionRebuildTests
         // A later append commits, so the clear's seq is a gap below the first pass's highest.
         await LedgerData.AllocateAsync(bitgo, ledger.Data.Deactivated, "1");
 
-        RebuildResult result = await RebuildAsync(ledger, async _ =>
-        {
-            await held.RollbackAsync();
-            (await clear).AssertStatus(HttpStatusCode.OK);
-        });
+        RebuildResult result = await RebuildAsync(
+            ledger,
+            async _ =>
+            {
+                await held.RollbackAsync();
+                (await clear).AssertStatus(HttpStatusCode.OK);
+            }
+        );
 
         Assert.Equal(1, result.CatchUpEvents);
-        Assert.Equal("cleared", await ledger.ScalarAsync<string>(
-            "SELECT status FROM ledger.hold_status WHERE id = $1", slow));
+        Assert.Equal(
+            "cleared",
+            await ledger.ScalarAsync<string>(
+                "SELECT status FROM ledger.hold_status WHERE id = $1",
+                slow
+            )
+        );
         Assert.True((await ledger.VerifyAsync()).Result.Clean);
     }
 
@@ -108,11 +127,14 @@ public sealed class ProjectionRebuildTests
         using var stop = new CancellationTokenSource();
         Task? reader = null;
 
-        await RebuildAsync(ledger, _ =>
-        {
-            reader = ReadCountsAsync(ledger.ConnectionString, counts, stop.Token);
-            return Task.Delay(50);
-        });
+        await RebuildAsync(
+            ledger,
+            _ =>
+            {
+                reader = ReadCountsAsync(ledger.ConnectionString, counts, stop.Token);
+                return Task.Delay(50);
+            }
+        );
         await stop.CancelAsync();
         await reader!;
 
@@ -127,16 +149,22 @@ public sealed class ProjectionRebuildTests
         var progress = new StringWriter();
 
         await using NpgsqlDataSource dataSource = ledger.DataSource();
-        RebuildResult result =
-            await new ProjectionRebuilder(dataSource, LedgerEvents.CreateRegistry(), progress)
-            .RebuildAsync();
+        RebuildResult result = await new ProjectionRebuilder(
+            dataSource,
+            LedgerEvents.CreateRegistry(),
+            progress
+        ).RebuildAsync();
 
-        Assert.Matches($"^rebuild: {result.Events} events done in [0-9.]+ s, [0-9,]+ events/s",
-            progress.ToString());
+        Assert.Matches(
+            $"^rebuild: {result.Events} events done in [0-9.]+ s, [0-9,]+ events/s",
+            progress.ToString()
+        );
     }
 
-    private static async Task<RebuildResult> RebuildAsync(AuditLedger ledger,
-        Func<CancellationToken, Task>? afterFirstPass = null)
+    private static async Task<RebuildResult> RebuildAsync(
+        AuditLedger ledger,
+        Func<CancellationToken, Task>? afterFirstPass = null
+    )
     {
         await using NpgsqlDataSource dataSource = ledger.DataSource();
         return await new ProjectionRebuilder(dataSource, LedgerEvents.CreateRegistry())
@@ -145,15 +173,20 @@ public sealed class ProjectionRebuildTests
         }.RebuildAsync();
     }
 
-    private static async Task ReadCountsAsync(string connectionString, List<long> counts,
-        CancellationToken cancellationToken)
+    private static async Task ReadCountsAsync(
+        string connectionString,
+        List<long> counts,
+        CancellationToken cancellationToken
+    )
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(CancellationToken.None);
         while (!cancellationToken.IsCancellationRequested)
         {
-            await using var command =
-                new NpgsqlCommand("SELECT count(*) FROM ledger.hold_status", connection);
+            await using var command = new NpgsqlCommand(
+                "SELECT count(*) FROM ledger.hold_status",
+                connection
+            );
             counts.Add((long)(await command.ExecuteScalarAsync(CancellationToken.None))!);
         }
     }

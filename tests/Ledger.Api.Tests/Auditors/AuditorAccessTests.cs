@@ -24,8 +24,10 @@ public sealed class AuditorAccessTests(LedgerApiFixture fixture) : IClassFixture
     {
         long before = await fixture.CountEventsAsync();
 
-        Answer answer = await new BitGoClient(fixture.Factory.CreateClient()) { Unsigned = true }
-            .GetAsync(path);
+        Answer answer = await new BitGoClient(fixture.Factory.CreateClient())
+        {
+            Unsigned = true,
+        }.GetAsync(path);
 
         answer.AssertProblemNaming(HttpStatusCode.Unauthorized, "authorization");
         Assert.Equal(before, await fixture.CountEventsAsync());

@@ -33,31 +33,45 @@ public static class AuditorData
     /// and every event appended after it is recorded after it.
     /// </summary>
     public static async Task<string> DatabaseNowAsync(this LedgerApiFixture fixture) =>
-        (await fixture.ScalarAsync<string>("""
-            SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
-            """))!;
+        (
+            await fixture.ScalarAsync<string>(
+                """
+                SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+                """
+            )
+        )!;
 
     /// <summary>The live view's answer for a client, as the operator sees it.</summary>
-    public static async Task<JsonNode> LiveBalancesAsync(this LedgerApiFixture fixture,
-        Guid clientId) =>
+    public static async Task<JsonNode> LiveBalancesAsync(
+        this LedgerApiFixture fixture,
+        Guid clientId
+    ) =>
         (await fixture.BitGo().GetAsync($"/api/v1/clients/{clientId}/balances"))
-            .AssertStatus(HttpStatusCode.OK).Json;
+            .AssertStatus(HttpStatusCode.OK)
+            .Json;
 
     /// <summary>A GET as the auditor that also returns one response header.</summary>
     public static async Task<(Answer Answer, string? Header)> GetWithHeaderAsync(
-        this LedgerApiFixture fixture, string path, string header)
+        this LedgerApiFixture fixture,
+        string path,
+        string header
+    )
     {
         using HttpClient http = fixture.Factory.CreateClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.Authorization =
-            new AuthenticationHeaderValue("Bearer", TestCredentials.AuditorApiKey);
+        request.Headers.Authorization = new AuthenticationHeaderValue(
+            "Bearer",
+            TestCredentials.AuditorApiKey
+        );
         using HttpResponseMessage response = await http.SendAsync(request);
         string body = await response.Content.ReadAsStringAsync();
         string? value = response.Headers.TryGetValues(header, out IEnumerable<string>? values)
             ? values.Single()
             : null;
-        return (new Answer(response.StatusCode, response.Content.Headers.ContentType?.MediaType,
-            body), value);
+        return (
+            new Answer(response.StatusCode, response.Content.Headers.ContentType?.MediaType, body),
+            value
+        );
     }
 
     /// <summary>Releases a reserved hold of either kind.</summary>

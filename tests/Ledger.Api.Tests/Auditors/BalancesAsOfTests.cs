@@ -18,13 +18,19 @@ public sealed class BalancesAsOfTests(LedgerApiFixture fixture) : IClassFixture<
 
         foreach (Moment moment in moments)
         {
-            JsonNode past = (await auditor.GetAsync(
-                    $"/api/v1/clients/{clientId}/balances/as-of?atSeq={moment.Seq}"))
-                .AssertStatus(HttpStatusCode.OK).Json;
+            JsonNode past = (
+                await auditor.GetAsync(
+                    $"/api/v1/clients/{clientId}/balances/as-of?atSeq={moment.Seq}"
+                )
+            )
+                .AssertStatus(HttpStatusCode.OK)
+                .Json;
 
-            Assert.True(JsonNode.DeepEquals(moment.Live, past),
+            Assert.True(
+                JsonNode.DeepEquals(moment.Live, past),
                 $"at seq {moment.Seq} ({moment.Step}): live {moment.Live.ToJsonString()}, "
-                + $"as of {past.ToJsonString()}");
+                    + $"as of {past.ToJsonString()}"
+            );
         }
     }
 
@@ -36,13 +42,19 @@ public sealed class BalancesAsOfTests(LedgerApiFixture fixture) : IClassFixture<
 
         foreach (Moment moment in moments)
         {
-            JsonNode past = (await auditor.GetAsync(
-                    $"/api/v1/clients/{clientId}/balances/as-of?asOf={moment.Time}"))
-                .AssertStatus(HttpStatusCode.OK).Json;
+            JsonNode past = (
+                await auditor.GetAsync(
+                    $"/api/v1/clients/{clientId}/balances/as-of?asOf={moment.Time}"
+                )
+            )
+                .AssertStatus(HttpStatusCode.OK)
+                .Json;
 
-            Assert.True(JsonNode.DeepEquals(moment.Live, past),
+            Assert.True(
+                JsonNode.DeepEquals(moment.Live, past),
                 $"as of {moment.Time} ({moment.Step}): live {moment.Live.ToJsonString()}, "
-                + $"as of {past.ToJsonString()}");
+                    + $"as of {past.ToJsonString()}"
+            );
         }
     }
 
@@ -57,11 +69,15 @@ public sealed class BalancesAsOfTests(LedgerApiFixture fixture) : IClassFixture<
         await bitgo.FundAsync(await bitgo.ConnectAsync(), "btc", "7"); // another client, later
 
         (Answer answer, string? position) = await fixture.GetWithHeaderAsync(
-            $"/api/v1/clients/{c.ClientId}/balances/as-of?asOf={time}", PositionHeader);
+            $"/api/v1/clients/{c.ClientId}/balances/as-of?asOf={time}",
+            PositionHeader
+        );
 
         answer.AssertStatus(HttpStatusCode.OK);
-        Assert.Equal(clientLastSeq.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            position);
+        Assert.Equal(
+            clientLastSeq.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            position
+        );
     }
 
     [Fact]
@@ -71,17 +87,28 @@ public sealed class BalancesAsOfTests(LedgerApiFixture fixture) : IClassFixture<
         TestConnection c = await bitgo.ConnectAsync();
         await bitgo.FundAsync(c, "btc", "10");
         long seq = await fixture.LastSeqAsync();
-        string recordedAt = (await fixture.ScalarAsync<string>("""
-            SELECT to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
-            FROM ledger.events WHERE seq = $1
-            """, seq))!;
+        string recordedAt = (
+            await fixture.ScalarAsync<string>(
+                """
+                SELECT to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+                FROM ledger.events WHERE seq = $1
+                """,
+                seq
+            )
+        )!;
 
         (Answer answer, string? position) = await fixture.GetWithHeaderAsync(
-            $"/api/v1/clients/{c.ClientId}/balances/as-of?asOf={recordedAt}", PositionHeader);
+            $"/api/v1/clients/{c.ClientId}/balances/as-of?asOf={recordedAt}",
+            PositionHeader
+        );
 
         Assert.Equal(seq.ToString(System.Globalization.CultureInfo.InvariantCulture), position);
-        Assert.Equal("10", answer.AssertStatus(HttpStatusCode.OK)
-            .Json["balances"]!["btc"]!["available"]!.GetValue<string>());
+        Assert.Equal(
+            "10",
+            answer.AssertStatus(HttpStatusCode.OK).Json["balances"]!["btc"]![
+                "available"
+            ]!.GetValue<string>()
+        );
     }
 
     [Fact]
@@ -95,9 +122,13 @@ public sealed class BalancesAsOfTests(LedgerApiFixture fixture) : IClassFixture<
 
         foreach (string query in queries)
         {
-            JsonNode body = (await fixture.Auditor().GetAsync(
-                    $"/api/v1/clients/{unknown}/balances/as-of?{query}"))
-                .AssertStatus(HttpStatusCode.OK).Json;
+            JsonNode body = (
+                await fixture
+                    .Auditor()
+                    .GetAsync($"/api/v1/clients/{unknown}/balances/as-of?{query}")
+            )
+                .AssertStatus(HttpStatusCode.OK)
+                .Json;
 
             Assert.Equal(unknown.ToString(), body["clientId"]!.GetValue<string>());
             Assert.Empty(body["balances"]!.AsObject());
@@ -122,13 +153,17 @@ public sealed class BalancesAsOfTests(LedgerApiFixture fixture) : IClassFixture<
     [InlineData("{client}", "asOf=2020-13-01T00:00:00Z", "asOf")]
     [InlineData("{client}", "asOf=2020-01-01T00:00:00Z%0A", "asOf")]
     public async Task Malformed_or_conflicting_as_of_parameters_are_400_and_append_nothing(
-        string clientId, string query, string field)
+        string clientId,
+        string query,
+        string field
+    )
     {
         long before = await fixture.CountEventsAsync();
         string client = clientId.Replace("{client}", Guid.NewGuid().ToString());
 
-        Answer answer = await fixture.Auditor().GetAsync(
-            $"/api/v1/clients/{client}/balances/as-of?{query}");
+        Answer answer = await fixture
+            .Auditor()
+            .GetAsync($"/api/v1/clients/{client}/balances/as-of?{query}");
 
         answer.AssertProblemNaming(HttpStatusCode.BadRequest, field);
         Assert.Equal(before, await fixture.CountEventsAsync());
@@ -141,10 +176,12 @@ public sealed class BalancesAsOfTests(LedgerApiFixture fixture) : IClassFixture<
         long before = await fixture.CountEventsAsync();
         long lastSeq = await fixture.LastSeqAsync();
 
-        Answer late = await fixture.Auditor().GetAsync(
-            $"/api/v1/clients/{clientId}/balances/as-of?atSeq={lastSeq + 1_000}");
-        Answer future = await fixture.Auditor().GetAsync(
-            $"/api/v1/clients/{clientId}/balances/as-of?asOf=2999-01-01T00:00:00Z");
+        Answer late = await fixture
+            .Auditor()
+            .GetAsync($"/api/v1/clients/{clientId}/balances/as-of?atSeq={lastSeq + 1_000}");
+        Answer future = await fixture
+            .Auditor()
+            .GetAsync($"/api/v1/clients/{clientId}/balances/as-of?asOf=2999-01-01T00:00:00Z");
 
         late.AssertProblemNaming(HttpStatusCode.BadRequest, "atSeq");
         future.AssertProblemNaming(HttpStatusCode.BadRequest, "asOf");
@@ -154,10 +191,15 @@ public sealed class BalancesAsOfTests(LedgerApiFixture fixture) : IClassFixture<
     [Theory]
     [InlineData("atSeq=1")]
     [InlineData("asOf=2020-01-01T00:00:00Z")]
-    public async Task Balances_with_asOf_or_atSeq_answer_as_the_as_of_path_for_an_auditor(string query)
+    public async Task Balances_with_asOf_or_atSeq_answer_as_the_as_of_path_for_an_auditor(
+        string query
+    )
     {
         string path = $"/api/v1/clients/{Guid.NewGuid()}/balances";
-        var auditor = new BitGoClient(fixture.Factory.CreateClient()) { ApiKey = TestCredentials.AuditorApiKey };
+        var auditor = new BitGoClient(fixture.Factory.CreateClient())
+        {
+            ApiKey = TestCredentials.AuditorApiKey,
+        };
 
         Answer viaQuery = await auditor.GetAsync($"{path}?{query}");
         Answer viaPath = await auditor.GetAsync($"{path}/as-of?{query}");
@@ -172,7 +214,10 @@ public sealed class BalancesAsOfTests(LedgerApiFixture fixture) : IClassFixture<
     public async Task Balances_with_asOf_or_atSeq_are_403_for_a_reader(string query)
     {
         long before = await fixture.CountEventsAsync();
-        var reader = new BitGoClient(fixture.Factory.CreateClient()) { ApiKey = TestCredentials.ReaderApiKey };
+        var reader = new BitGoClient(fixture.Factory.CreateClient())
+        {
+            ApiKey = TestCredentials.ReaderApiKey,
+        };
 
         Answer answer = await reader.GetAsync($"/api/v1/clients/{Guid.NewGuid()}/balances?{query}");
 
@@ -189,10 +234,13 @@ public sealed class BalancesAsOfTests(LedgerApiFixture fixture) : IClassFixture<
         {
             await off.ExecuteNonQueryAsync();
         }
-        await using var explain = new NpgsqlCommand("""
+        await using var explain = new NpgsqlCommand(
+            """
             EXPLAIN SELECT seq FROM ledger.events
             WHERE data->>'clientId' = $1 AND seq > $2 ORDER BY seq LIMIT 10
-            """, connection);
+            """,
+            connection
+        );
         explain.Parameters.Add(new NpgsqlParameter { Value = Guid.NewGuid().ToString() });
         explain.Parameters.Add(new NpgsqlParameter { Value = 0L });
         var plan = new List<string>();
@@ -202,8 +250,10 @@ public sealed class BalancesAsOfTests(LedgerApiFixture fixture) : IClassFixture<
             plan.Add(reader.GetString(0));
         }
 
-        Assert.Contains(plan,
-            line => line.Contains("ix_events_client_seq", StringComparison.Ordinal));
+        Assert.Contains(
+            plan,
+            line => line.Contains("ix_events_client_seq", StringComparison.Ordinal)
+        );
     }
 
     /// <summary>
@@ -224,28 +274,44 @@ public sealed class BalancesAsOfTests(LedgerApiFixture fixture) : IClassFixture<
         [
             ("nothing yet", () => Task.CompletedTask),
             ("connected", async () => first = await bitgo.ConnectAsync(clientId)),
-            ("allocated", async () =>
-                allocation = await bitgo.AllocateAsync(first!, "btc", "1000")),
+            (
+                "allocated",
+                async () => allocation = await bitgo.AllocateAsync(first!, "btc", "1000")
+            ),
             ("allocation cleared", () => bitgo.ClearAsync("allocation", allocation)),
             ("other client funded", () => bitgo.FundAsync(other, "btc", "50")),
-            ("deallocation reserved", async () =>
-                deallocation = await bitgo.ReserveDeallocationAsync(first!, "btc", "200")),
+            (
+                "deallocation reserved",
+                async () =>
+                    deallocation = await bitgo.ReserveDeallocationAsync(first!, "btc", "200")
+            ),
             ("deallocation cleared", () => bitgo.ClearAsync("deallocation", deallocation)),
             ("second connection", async () => second = await bitgo.ConnectAsync(clientId)),
             ("second funded", () => bitgo.FundAsync(second!, "eth", "5")),
-            ("allocation reserved", async () =>
-                allocation = await bitgo.AllocateAsync(second!, "btc", "3")),
+            (
+                "allocation reserved",
+                async () => allocation = await bitgo.AllocateAsync(second!, "btc", "3")
+            ),
             ("allocation released", () => bitgo.ReleaseAsync("allocation", allocation)),
-            ("deallocation reserved again", async () =>
-                deallocation = await bitgo.ReserveDeallocationAsync(first!, "btc", "100")),
+            (
+                "deallocation reserved again",
+                async () =>
+                    deallocation = await bitgo.ReserveDeallocationAsync(first!, "btc", "100")
+            ),
             ("deallocation released", () => bitgo.ReleaseAsync("deallocation", deallocation)),
         ];
         var moments = new List<Moment>();
         foreach ((string step, Func<Task> act) in steps)
         {
             await act();
-            moments.Add(new Moment(step, await fixture.LastSeqAsync(),
-                await fixture.DatabaseNowAsync(), await fixture.LiveBalancesAsync(clientId)));
+            moments.Add(
+                new Moment(
+                    step,
+                    await fixture.LastSeqAsync(),
+                    await fixture.DatabaseNowAsync(),
+                    await fixture.LiveBalancesAsync(clientId)
+                )
+            );
         }
         Assert.NotEqual(moments[^1].Live.ToJsonString(), moments[0].Live.ToJsonString());
         return (clientId, moments);

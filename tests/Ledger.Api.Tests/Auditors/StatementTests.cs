@@ -19,7 +19,8 @@ public sealed class StatementTests(LedgerApiFixture fixture) : IClassFixture<Led
         AssertParts(section["opening"], "1000", "0", "0");
         Assert.Equal(
             ["-200/200/0", "0/-200/0", "0/0/30", "30/0/-30"],
-            section["movements"]!.AsArray().Select(m => Signed(m!)).ToArray());
+            section["movements"]!.AsArray().Select(m => Signed(m!)).ToArray()
+        );
         Assert.Equal("-170/0/0", Signed(section["movementsTotal"]!));
         Assert.Equal("830/0/0", Signed(section["openingPlusMovements"]!));
         AssertParts(section["closing"], "830", "0", "0");
@@ -37,21 +38,34 @@ public sealed class StatementTests(LedgerApiFixture fixture) : IClassFixture<Led
 
         foreach (JsonNode? movement in section["movements"]!.AsArray())
         {
-            JsonNode stream = (await auditor.GetAsync(
-                    $"/api/v1/streams/{movement!["streamId"]!.GetValue<string>()}/events"))
-                .AssertStatus(HttpStatusCode.OK).Json;
+            JsonNode stream = (
+                await auditor.GetAsync(
+                    $"/api/v1/streams/{movement!["streamId"]!.GetValue<string>()}/events"
+                )
+            )
+                .AssertStatus(HttpStatusCode.OK)
+                .Json;
             JsonNode e = stream["events"]!.AsArray()[movement["version"]!.GetValue<int>() - 1]!;
 
             Assert.Equal(e["seq"]!.GetValue<long>(), movement["seq"]!.GetValue<long>());
             Assert.Equal(e["type"]!.GetValue<string>(), movement["type"]!.GetValue<string>());
-            Assert.Equal(e["recordedAt"]!.GetValue<string>(),
-                movement["recordedAt"]!.GetValue<string>());
-            Assert.Equal(p.Connection.ConnectionId.ToString(),
-                movement["connectionId"]!.GetValue<string>());
-            Assert.Equal(p.Connection.ConnectionId.ToString(),
-                e["data"]!["connectionId"]!.GetValue<string>());
-            Assert.InRange(string.CompareOrdinal(e["recordedAt"]!.GetValue<string>(), p.From), 0,
-                int.MaxValue);
+            Assert.Equal(
+                e["recordedAt"]!.GetValue<string>(),
+                movement["recordedAt"]!.GetValue<string>()
+            );
+            Assert.Equal(
+                p.Connection.ConnectionId.ToString(),
+                movement["connectionId"]!.GetValue<string>()
+            );
+            Assert.Equal(
+                p.Connection.ConnectionId.ToString(),
+                e["data"]!["connectionId"]!.GetValue<string>()
+            );
+            Assert.InRange(
+                string.CompareOrdinal(e["recordedAt"]!.GetValue<string>(), p.From),
+                0,
+                int.MaxValue
+            );
             Assert.True(string.CompareOrdinal(e["recordedAt"]!.GetValue<string>(), p.To) < 0);
         }
     }
@@ -61,9 +75,15 @@ public sealed class StatementTests(LedgerApiFixture fixture) : IClassFixture<Led
     {
         Period p = await PlayPeriodAsync();
 
-        JsonNode body = (await fixture.Auditor().GetAsync(
-                $"/api/v1/clients/{p.Connection.ClientId}/statement?from={p.From}&to={p.To}"))
-            .AssertStatus(HttpStatusCode.OK).Json;
+        JsonNode body = (
+            await fixture
+                .Auditor()
+                .GetAsync(
+                    $"/api/v1/clients/{p.Connection.ClientId}/statement?from={p.From}&to={p.To}"
+                )
+        )
+            .AssertStatus(HttpStatusCode.OK)
+            .Json;
 
         JsonArray sections = body["currencies"]!.AsArray();
         Assert.Equal(["btc", "eth"], sections.Select(s => s!["currency"]!.GetValue<string>()));
@@ -80,10 +100,16 @@ public sealed class StatementTests(LedgerApiFixture fixture) : IClassFixture<Led
         string to = await fixture.DatabaseNowAsync();
         long before = await fixture.CountEventsAsync();
 
-        JsonNode body = (await fixture.Auditor().GetAsync(
-                $"/api/v1/clients/{Guid.NewGuid()}/statement?from=2020-01-01T00:00:00Z&to={to}"
-                + "&currency=btc"))
-            .AssertStatus(HttpStatusCode.OK).Json;
+        JsonNode body = (
+            await fixture
+                .Auditor()
+                .GetAsync(
+                    $"/api/v1/clients/{Guid.NewGuid()}/statement?from=2020-01-01T00:00:00Z&to={to}"
+                        + "&currency=btc"
+                )
+        )
+            .AssertStatus(HttpStatusCode.OK)
+            .Json;
 
         JsonNode section = body["currencies"]!.AsArray().Single()!;
         AssertParts(section["opening"], "0", "0", "0");
@@ -102,16 +128,23 @@ public sealed class StatementTests(LedgerApiFixture fixture) : IClassFixture<Led
     [InlineData("{client}", "from=2020-01-01T01:00:00%2B01:00&to=2020-01-01T00:00:00Z", "to")]
     [InlineData("{client}", "from=2020-01-01&to=2020-01-02T00:00:00Z", "from")]
     [InlineData("{client}", "from=2020-01-01T00:00:00Z&to=tomorrow", "to")]
-    [InlineData("{client}", "from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z&currency=BTC",
-        "currency")]
+    [InlineData(
+        "{client}",
+        "from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z&currency=BTC",
+        "currency"
+    )]
     public async Task Malformed_statement_parameters_are_400_and_append_nothing(
-        string clientId, string query, string field)
+        string clientId,
+        string query,
+        string field
+    )
     {
         long before = await fixture.CountEventsAsync();
         string client = clientId.Replace("{client}", Guid.NewGuid().ToString());
 
-        Answer answer = await fixture.Auditor().GetAsync(
-            $"/api/v1/clients/{client}/statement?{query}");
+        Answer answer = await fixture
+            .Auditor()
+            .GetAsync($"/api/v1/clients/{client}/statement?{query}");
 
         answer.AssertProblemNaming(HttpStatusCode.BadRequest, field);
         Assert.Equal(before, await fixture.CountEventsAsync());
@@ -122,9 +155,12 @@ public sealed class StatementTests(LedgerApiFixture fixture) : IClassFixture<Led
     {
         long before = await fixture.CountEventsAsync();
 
-        Answer answer = await fixture.Auditor().GetAsync(
-            $"/api/v1/clients/{Guid.NewGuid()}/statement?from=2020-01-01T00:00:00Z"
-            + "&to=2999-01-01T00:00:00Z");
+        Answer answer = await fixture
+            .Auditor()
+            .GetAsync(
+                $"/api/v1/clients/{Guid.NewGuid()}/statement?from=2020-01-01T00:00:00Z"
+                    + "&to=2999-01-01T00:00:00Z"
+            );
 
         answer.AssertProblemNaming(HttpStatusCode.BadRequest, "to");
         Assert.Equal(before, await fixture.CountEventsAsync());
@@ -154,10 +190,16 @@ public sealed class StatementTests(LedgerApiFixture fixture) : IClassFixture<Led
 
     private async Task<JsonNode> BtcSectionAsync(Period p)
     {
-        JsonNode body = (await fixture.Auditor().GetAsync(
-                $"/api/v1/clients/{p.Connection.ClientId}/statement?from={p.From}&to={p.To}"
-                + "&currency=btc"))
-            .AssertStatus(HttpStatusCode.OK).Json;
+        JsonNode body = (
+            await fixture
+                .Auditor()
+                .GetAsync(
+                    $"/api/v1/clients/{p.Connection.ClientId}/statement?from={p.From}&to={p.To}"
+                        + "&currency=btc"
+                )
+        )
+            .AssertStatus(HttpStatusCode.OK)
+            .Json;
         Assert.Equal(p.Connection.ClientId.ToString(), body["clientId"]!.GetValue<string>());
         return body["currencies"]!.AsArray().Single()!;
     }
@@ -165,20 +207,35 @@ public sealed class StatementTests(LedgerApiFixture fixture) : IClassFixture<Led
     /// <summary>"available/reserved/pendingCredit", each a JSON string of signed digits.</summary>
     private static string Signed(JsonNode parts)
     {
-        string[] values = [.. new[] { "available", "reserved", "pendingCredit" }
-            .Select(name => parts[name]!.GetValue<string>())];
-        Assert.All(values, v => BigInteger.Parse(v, NumberStyles.AllowLeadingSign,
-            CultureInfo.InvariantCulture));
+        string[] values =
+        [
+            .. new[] { "available", "reserved", "pendingCredit" }.Select(name =>
+                parts[name]!.GetValue<string>()
+            ),
+        ];
+        Assert.All(
+            values,
+            v => BigInteger.Parse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture)
+        );
         return string.Join('/', values);
     }
 
-    private static void AssertParts(JsonNode? parts, string available, string reserved,
-        string pendingCredit)
+    private static void AssertParts(
+        JsonNode? parts,
+        string available,
+        string reserved,
+        string pendingCredit
+    )
     {
         Assert.NotNull(parts);
         Assert.Equal($"{available}/{reserved}/{pendingCredit}", Signed(parts));
     }
 
-    private sealed record Period(TestConnection Connection, string From, string To,
-        JsonNode LiveAtFrom, JsonNode LiveAtTo);
+    private sealed record Period(
+        TestConnection Connection,
+        string From,
+        string To,
+        JsonNode LiveAtFrom,
+        JsonNode LiveAtTo
+    );
 }

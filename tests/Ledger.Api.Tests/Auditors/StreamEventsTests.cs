@@ -22,14 +22,17 @@ public sealed partial class StreamEventsTests(LedgerApiFixture fixture)
         await bitgo.ClearAsync("allocation", allocation);
 
         JsonNode body = (await bitgo.GetAsync($"/api/v1/streams/{allocation}/events"))
-            .AssertStatus(HttpStatusCode.OK).Json;
+            .AssertStatus(HttpStatusCode.OK)
+            .Json;
 
         Assert.Equal(allocation.ToString(), body["streamId"]!.GetValue<string>());
         Assert.Equal("allocation", body["streamType"]!.GetValue<string>());
         JsonArray events = body["events"]!.AsArray();
         Assert.Equal(events.Count, body["version"]!.GetValue<int>());
-        Assert.Equal(await fixture.StreamEventTypesAsync(allocation),
-            string.Join(',', events.Select(e => e!["type"]!.GetValue<string>())));
+        Assert.Equal(
+            await fixture.StreamEventTypesAsync(allocation),
+            string.Join(',', events.Select(e => e!["type"]!.GetValue<string>()))
+        );
         long previousSeq = 0;
         for (int i = 0; i < events.Count; i++)
         {
@@ -51,17 +54,23 @@ public sealed partial class StreamEventsTests(LedgerApiFixture fixture)
         await bitgo.ClearAsync("deallocation", deallocation);
 
         JsonNode body = (await bitgo.GetAsync($"/api/v1/streams/{deallocation}/events"))
-            .AssertStatus(HttpStatusCode.OK).Json;
+            .AssertStatus(HttpStatusCode.OK)
+            .Json;
 
         byte[] previous = new byte[32]; // version 1 chains to 32 zero bytes
         JsonArray events = body["events"]!.AsArray();
         Assert.True(events.Count >= 3, body.ToJsonString());
         foreach (JsonNode? e in events)
         {
-            string canonical = string.Join('\n', deallocation.ToString("D"),
+            string canonical = string.Join(
+                '\n',
+                deallocation.ToString("D"),
                 e!["version"]!.GetValue<int>().ToString(CultureInfo.InvariantCulture),
-                e["type"]!.GetValue<string>(), e["dataText"]!.GetValue<string>(),
-                e["metadataText"]!.GetValue<string>(), e["recordedAt"]!.GetValue<string>());
+                e["type"]!.GetValue<string>(),
+                e["dataText"]!.GetValue<string>(),
+                e["metadataText"]!.GetValue<string>(),
+                e["recordedAt"]!.GetValue<string>()
+            );
             byte[] hash = SHA256.HashData([.. previous, .. Encoding.UTF8.GetBytes(canonical)]);
             Assert.Equal(Convert.ToHexStringLower(hash), e["hash"]!.GetValue<string>());
             previous = hash;
@@ -73,8 +82,9 @@ public sealed partial class StreamEventsTests(LedgerApiFixture fixture)
     {
         long before = await fixture.CountEventsAsync();
 
-        Answer answer = await fixture.Auditor().GetAsync(
-            $"/api/v1/streams/{Guid.NewGuid()}/events");
+        Answer answer = await fixture
+            .Auditor()
+            .GetAsync($"/api/v1/streams/{Guid.NewGuid()}/events");
 
         answer.AssertProblemNaming(HttpStatusCode.NotFound, "streamId");
         Assert.Equal(before, await fixture.CountEventsAsync());
@@ -88,8 +98,9 @@ public sealed partial class StreamEventsTests(LedgerApiFixture fixture)
     {
         long before = await fixture.CountEventsAsync();
 
-        Answer answer = await fixture.Auditor().GetAsync(
-            $"/api/v1/streams/{Uri.EscapeDataString(streamId)}/events");
+        Answer answer = await fixture
+            .Auditor()
+            .GetAsync($"/api/v1/streams/{Uri.EscapeDataString(streamId)}/events");
 
         answer.AssertProblemNaming(HttpStatusCode.BadRequest, "streamId");
         Assert.Equal(before, await fixture.CountEventsAsync());
@@ -100,23 +111,41 @@ public sealed partial class StreamEventsTests(LedgerApiFixture fixture)
     {
         Assert.Equal(version, e["version"]!.GetValue<int>());
         long seq = e["seq"]!.GetValue<long>();
-        string? row = await fixture.ScalarAsync<string>("""
+        string? row = await fixture.ScalarAsync<string>(
+            """
             SELECT type || E'\n' || data::text || E'\n' || metadata::text || E'\n'
                    || encode(hash, 'hex') || E'\n' || (recorded_at = $3::timestamptz)::text
             FROM ledger.events WHERE seq = $1 AND stream_id = $2
-            """, seq, streamId, e["recordedAt"]!.GetValue<string>());
-        Assert.Equal(string.Join('\n', e["type"]!.GetValue<string>(),
-            e["dataText"]!.GetValue<string>(), e["metadataText"]!.GetValue<string>(),
-            e["hash"]!.GetValue<string>(), "true"), row);
+            """,
+            seq,
+            streamId,
+            e["recordedAt"]!.GetValue<string>()
+        );
+        Assert.Equal(
+            string.Join(
+                '\n',
+                e["type"]!.GetValue<string>(),
+                e["dataText"]!.GetValue<string>(),
+                e["metadataText"]!.GetValue<string>(),
+                e["hash"]!.GetValue<string>(),
+                "true"
+            ),
+            row
+        );
         Assert.Matches(HexSha256(), e["hash"]!.GetValue<string>());
         Assert.Matches(RecordedAt(), e["recordedAt"]!.GetValue<string>());
         // data and metadata are JSON objects, equal to the text that was hashed.
         Assert.Equal(JsonValueKind.Object, e["data"]!.GetValueKind());
         Assert.Equal(JsonValueKind.Object, e["metadata"]!.GetValueKind());
-        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(e["dataText"]!.GetValue<string>()),
-            e["data"]));
-        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(e["metadataText"]!.GetValue<string>()),
-            e["metadata"]));
+        Assert.True(
+            JsonNode.DeepEquals(JsonNode.Parse(e["dataText"]!.GetValue<string>()), e["data"])
+        );
+        Assert.True(
+            JsonNode.DeepEquals(
+                JsonNode.Parse(e["metadataText"]!.GetValue<string>()),
+                e["metadata"]
+            )
+        );
         Assert.False(string.IsNullOrEmpty(e["metadata"]!["actor"]?.GetValue<string>()));
     }
 

@@ -147,8 +147,10 @@ public sealed class BalanceTests(LedgerApiFixture fixture) : IClassFixture<Ledge
             HoldKind kind = random.Next(2) == 0 ? HoldKind.Allocation : HoldKind.Deallocation;
             int quantity = random.Next(1, 500);
             Guid id = Guid.NewGuid();
-            Answer answer = await bitgo.PostAsync(kind.OpenPath,
-                kind.Body(id, c, Currency, $"{quantity}"));
+            Answer answer = await bitgo.PostAsync(
+                kind.OpenPath,
+                kind.Body(id, c, Currency, $"{quantity}")
+            );
             bool reserved = answer.AssertStatus(HttpStatusCode.OK).RejectionReason() is null;
             Assert.Equal(kind == HoldKind.Allocation || quantity <= model.Available, reserved);
             if (reserved)
@@ -166,19 +168,26 @@ public sealed class BalanceTests(LedgerApiFixture fixture) : IClassFixture<Ledge
 
     private async Task<BigInteger> ClearedNetFromLogAsync(TestConnection c)
     {
-        string? net = await fixture.ScalarAsync<string>("""
+        string? net = await fixture.ScalarAsync<string>(
+            """
             SELECT COALESCE(sum(CASE type WHEN 'allocation_cleared' THEN 1 ELSE -1 END
                 * (data -> 'amount' ->> 'quantity')::numeric), 0)::text
             FROM ledger.events
             WHERE type IN ('allocation_cleared', 'deallocation_cleared')
               AND (data ->> 'connectionId')::uuid = $1 AND data -> 'amount' ->> 'currency' = $2
-            """, c.ConnectionId, Currency);
+            """,
+            c.ConnectionId,
+            Currency
+        );
         return BigInteger.Parse(net!, System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    private static async Task SettleAsync(BitGoClient bitgo, HoldKind kind, Guid id,
-        string settlement) =>
-        (await bitgo.PutAsync(kind.SettlePath(id, settlement))).AssertStatus(HttpStatusCode.OK);
+    private static async Task SettleAsync(
+        BitGoClient bitgo,
+        HoldKind kind,
+        Guid id,
+        string settlement
+    ) => (await bitgo.PutAsync(kind.SettlePath(id, settlement))).AssertStatus(HttpStatusCode.OK);
 
     private static async Task<TestConnection> FundedAsync(BitGoClient bitgo, int quantity)
     {

@@ -21,29 +21,45 @@ public sealed class ConcurrencyTests(LedgerApiFixture fixture) : IClassFixture<L
         await bitgo.FundAsync(c, Currency, $"{AvailableQuantity}");
         long eventsBefore = await fixture.CountEventsAsync();
 
-        Answer[] answers = await Task.WhenAll(Enumerable.Range(0, RequestCount)
-            .Select(_ => Task.Run(() => bitgo.DeallocateAsync(Guid.NewGuid(), c, Currency, "1"))));
+        Answer[] answers = await Task.WhenAll(
+            Enumerable
+                .Range(0, RequestCount)
+                .Select(_ =>
+                    Task.Run(() => bitgo.DeallocateAsync(Guid.NewGuid(), c, Currency, "1"))
+                )
+        );
 
         Assert.All(answers, a => a.AssertStatus(HttpStatusCode.OK));
         string?[] reasons = [.. answers.Select(a => a.RejectionReason())];
         Assert.Equal(AvailableQuantity, reasons.Count(r => r is null));
-        Assert.Equal(RequestCount - AvailableQuantity,
-            reasons.Count(r => r == "insufficient funds"));
-        Assert.Equal(BalanceRow.Of(0, AvailableQuantity, 0),
-            await fixture.BalanceAsync(c, Currency));
+        Assert.Equal(
+            RequestCount - AvailableQuantity,
+            reasons.Count(r => r == "insufficient funds")
+        );
+        Assert.Equal(
+            BalanceRow.Of(0, AvailableQuantity, 0),
+            await fixture.BalanceAsync(c, Currency)
+        );
         // Each deallocation is one stream of two events: requested, then reserved or rejected.
         Assert.Equal(eventsBefore + (2 * RequestCount), await fixture.CountEventsAsync());
-        Assert.Equal(AvailableQuantity, await fixture.ScalarAsync<long>("""
-            SELECT count(*) FROM ledger.hold_status
-            WHERE connection_id = $1 AND status = 'reserved'
-            """, c.ConnectionId));
+        Assert.Equal(
+            AvailableQuantity,
+            await fixture.ScalarAsync<long>(
+                """
+                SELECT count(*) FROM ledger.hold_status
+                WHERE connection_id = $1 AND status = 'reserved'
+                """,
+                c.ConnectionId
+            )
+        );
     }
 
     [Theory]
     [InlineData("allocation")]
     [InlineData("deallocation")]
     public async Task Concurrent_20_identical_posts_of_one_id_make_one_stream_and_one_answer(
-        string kindName)
+        string kindName
+    )
     {
         const int RequestCount = 20;
         HoldKind kind = HoldKind.Named(kindName);
@@ -53,19 +69,24 @@ public sealed class ConcurrencyTests(LedgerApiFixture fixture) : IClassFixture<L
         long eventsBefore = await fixture.CountEventsAsync();
         Guid id = Guid.NewGuid();
 
-        Answer[] answers = await Task.WhenAll(Enumerable.Range(0, RequestCount)
-            .Select(_ => Task.Run(() => bitgo.PostAsync(kind.OpenPath,
-                kind.Body(id, c, Currency, "30")))));
+        Answer[] answers = await Task.WhenAll(
+            Enumerable
+                .Range(0, RequestCount)
+                .Select(_ =>
+                    Task.Run(() => bitgo.PostAsync(kind.OpenPath, kind.Body(id, c, Currency, "30")))
+                )
+        );
 
         Assert.All(answers, a => a.AssertStatus(HttpStatusCode.OK));
         Assert.Single(answers.Select(a => a.Body).Distinct());
         Assert.Null(answers[0].RejectionReason());
-        Assert.Equal($"{kind.EventType("requested")},{kind.EventType("reserved")}",
-            await fixture.StreamEventTypesAsync(id));
+        Assert.Equal(
+            $"{kind.EventType("requested")},{kind.EventType("reserved")}",
+            await fixture.StreamEventTypesAsync(id)
+        );
         Assert.Equal(eventsBefore + 2, await fixture.CountEventsAsync());
-        BalanceRow expected = kind == HoldKind.Allocation
-            ? BalanceRow.Of(100, 0, 30)
-            : BalanceRow.Of(70, 30, 0);
+        BalanceRow expected =
+            kind == HoldKind.Allocation ? BalanceRow.Of(100, 0, 30) : BalanceRow.Of(70, 30, 0);
         Assert.Equal(expected, await fixture.BalanceAsync(c, Currency));
     }
 
@@ -78,14 +99,17 @@ public sealed class ConcurrencyTests(LedgerApiFixture fixture) : IClassFixture<L
     [InlineData("allocation")]
     [InlineData("deallocation")]
     public async Task Concurrent_clear_and_release_of_one_hold_append_exactly_one_transition(
-        string kindName)
+        string kindName
+    )
     {
         const int RoundCount = 4;
         const int TaskCount = 10;
         HoldKind kind = HoldKind.Named(kindName);
         BitGoClient bitgo = fixture.BitGo();
         string[] settlements =
-            [.. Enumerable.Range(0, TaskCount).Select(i => i % 2 == 0 ? "clear" : "release")];
+        [
+            .. Enumerable.Range(0, TaskCount).Select(i => i % 2 == 0 ? "clear" : "release"),
+        ];
         for (int round = 0; round < RoundCount; round++)
         {
             TestConnection c = await bitgo.ConnectAsync();
@@ -93,15 +117,19 @@ public sealed class ConcurrencyTests(LedgerApiFixture fixture) : IClassFixture<L
             await bitgo.OpenReservedAsync(kind, id, c, Currency, "8");
             long eventsBefore = await fixture.CountEventsAsync();
 
-            Answer[] answers = await Task.WhenAll(settlements
-                .Select(s => Task.Run(() => bitgo.PutAsync(kind.SettlePath(id, s)))));
+            Answer[] answers = await Task.WhenAll(
+                settlements.Select(s => Task.Run(() => bitgo.PutAsync(kind.SettlePath(id, s))))
+            );
 
             Assert.Equal(eventsBefore + 1, await fixture.CountEventsAsync());
             string types = await fixture.StreamEventTypesAsync(id);
             bool cleared = types.EndsWith("_cleared", StringComparison.Ordinal);
             string winner = cleared ? "clear" : "release";
-            Assert.Equal($"{kind.EventType("requested")},{kind.EventType("reserved")},"
-                + kind.EventType(cleared ? "cleared" : "released"), types);
+            Assert.Equal(
+                $"{kind.EventType("requested")},{kind.EventType("reserved")},"
+                    + kind.EventType(cleared ? "cleared" : "released"),
+                types
+            );
             var won = answers.Where((_, i) => settlements[i] == winner).ToList();
             var lost = answers.Where((_, i) => settlements[i] != winner).ToList();
             Assert.All(won, a => a.AssertStatus(HttpStatusCode.OK));

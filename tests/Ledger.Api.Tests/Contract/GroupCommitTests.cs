@@ -12,8 +12,13 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using OpenDecision = System.Func<
-    Ledger.Domain.Holds.HoldRequest, Ledger.Domain.Connections.Connection?, Ledger.Domain.CurrencyCatalog,
-    Ledger.Domain.Quantity, string, System.Collections.Generic.IReadOnlyList<object>>;
+    Ledger.Domain.Holds.HoldRequest,
+    Ledger.Domain.Connections.Connection?,
+    Ledger.Domain.CurrencyCatalog,
+    Ledger.Domain.Quantity,
+    string,
+    System.Collections.Generic.IReadOnlyList<object>
+>;
 
 namespace Ledger.Api.Tests.Contract;
 
@@ -51,7 +56,10 @@ public sealed class GroupCommitTests(LedgerApiFixture fixture) : IClassFixture<L
         await RunGroupAsync(first, second);
 
         Assert.Null(Hold.Fold(Committed(first))!.RejectionReason);
-        Assert.Equal(RejectionReasons.InsufficientFunds, Hold.Fold(Committed(second))!.RejectionReason);
+        Assert.Equal(
+            RejectionReasons.InsufficientFunds,
+            Hold.Fold(Committed(second))!.RejectionReason
+        );
         Assert.Equal(eventsBefore + 4, await fixture.CountEventsAsync());
         Assert.Equal(BalanceRow.Of(20, 30, 0), await fixture.BalanceAsync(c, Currency));
     }
@@ -71,7 +79,10 @@ public sealed class GroupCommitTests(LedgerApiFixture fixture) : IClassFixture<L
         Assert.Null(Hold.Fold(Committed(original))!.RejectionReason);
         Assert.IsType<OpenOutcome.Exists>(await duplicate.Completion.Task);
         Assert.Null(Hold.Fold(Committed(neighbour))!.RejectionReason);
-        Assert.Equal("deallocation_requested,deallocation_reserved", await fixture.StreamEventTypesAsync(id));
+        Assert.Equal(
+            "deallocation_requested,deallocation_reserved",
+            await fixture.StreamEventTypesAsync(id)
+        );
         Assert.Equal(eventsBefore + 4, await fixture.CountEventsAsync());
         Assert.Equal(BalanceRow.Of(25, 25, 0), await fixture.BalanceAsync(c, Currency));
     }
@@ -87,7 +98,10 @@ public sealed class GroupCommitTests(LedgerApiFixture fixture) : IClassFixture<L
 
         await RunGroupAsync(refused, neighbour);
 
-        Assert.Equal(RejectionReasons.UnknownConnection, Hold.Fold(Committed(refused))!.RejectionReason);
+        Assert.Equal(
+            RejectionReasons.UnknownConnection,
+            Hold.Fold(Committed(refused))!.RejectionReason
+        );
         Assert.Null(Hold.Fold(Committed(neighbour))!.RejectionReason);
         Assert.Equal(eventsBefore + 4, await fixture.CountEventsAsync());
         Assert.Equal(BalanceRow.Of(40, 10, 0), await fixture.BalanceAsync(c, Currency));
@@ -99,17 +113,25 @@ public sealed class GroupCommitTests(LedgerApiFixture fixture) : IClassFixture<L
         TestConnection c = await FundedConnectionAsync(FundedQuantity);
         long eventsBefore = await fixture.CountEventsAsync();
         PendingOpen healthy = Open(Guid.NewGuid(), c, "10");
-        PendingOpen faulty = Open(Guid.NewGuid(), c, "10",
-            (_, _, _, _, _) => throw new InvariantViolationException("a bug in one open's decision"));
+        PendingOpen faulty = Open(
+            Guid.NewGuid(),
+            c,
+            "10",
+            (_, _, _, _, _) => throw new InvariantViolationException("a bug in one open's decision")
+        );
 
         await RunGroupAsync(healthy, faulty);
 
         Assert.IsType<OpenOutcome.RetryAlone>(await healthy.Completion.Task);
         Assert.IsType<OpenOutcome.RetryAlone>(await faulty.Completion.Task);
         Assert.Equal(eventsBefore, await fixture.CountEventsAsync());
-        Assert.Equal(0L, await fixture.ScalarAsync<long>(
-            "SELECT count(*) FROM ledger.streams WHERE id = ANY($1)",
-            new[] { healthy.Command.Request.Id, faulty.Command.Request.Id }));
+        Assert.Equal(
+            0L,
+            await fixture.ScalarAsync<long>(
+                "SELECT count(*) FROM ledger.streams WHERE id = ANY($1)",
+                new[] { healthy.Command.Request.Id, faulty.Command.Request.Id }
+            )
+        );
         Assert.Equal(BalanceRow.Of(FundedQuantity, 0, 0), await fixture.BalanceAsync(c, Currency));
     }
 
@@ -118,8 +140,10 @@ public sealed class GroupCommitTests(LedgerApiFixture fixture) : IClassFixture<L
     {
         await using WebApplicationFactory<Program> second = Node(groupCommit: true);
 
-        await AssertRacingDeallocationsReserveExactlyAsync(fixture.BitGo(),
-            new BitGoClient(second.CreateClient()));
+        await AssertRacingDeallocationsReserveExactlyAsync(
+            fixture.BitGo(),
+            new BitGoClient(second.CreateClient())
+        );
     }
 
     [Fact]
@@ -128,8 +152,10 @@ public sealed class GroupCommitTests(LedgerApiFixture fixture) : IClassFixture<L
         await using WebApplicationFactory<Program> first = Node(groupCommit: false);
         await using WebApplicationFactory<Program> second = Node(groupCommit: false);
 
-        await AssertRacingDeallocationsReserveExactlyAsync(new BitGoClient(first.CreateClient()),
-            new BitGoClient(second.CreateClient()));
+        await AssertRacingDeallocationsReserveExactlyAsync(
+            new BitGoClient(first.CreateClient()),
+            new BitGoClient(second.CreateClient())
+        );
     }
 
     /// <summary>
@@ -147,8 +173,11 @@ public sealed class GroupCommitTests(LedgerApiFixture fixture) : IClassFixture<L
         long eventsBefore = await fixture.CountEventsAsync();
         Guid id = Guid.NewGuid();
 
-        Answer[] answers = await Task.WhenAll(Enumerable.Range(0, RequestCount)
-            .Select(i => Task.Run(() => nodes[i % 2].DeallocateAsync(id, c, Currency, "30"))));
+        Answer[] answers = await Task.WhenAll(
+            Enumerable
+                .Range(0, RequestCount)
+                .Select(i => Task.Run(() => nodes[i % 2].DeallocateAsync(id, c, Currency, "30")))
+        );
 
         Assert.All(answers, a => a.AssertStatus(HttpStatusCode.OK));
         Assert.Single(answers.Select(a => a.Body).Distinct());
@@ -158,19 +187,29 @@ public sealed class GroupCommitTests(LedgerApiFixture fixture) : IClassFixture<L
     }
 
     /// <summary>200 deallocations of 1 against 50, split over two nodes: 50 reserved, 150 refused.</summary>
-    private async Task AssertRacingDeallocationsReserveExactlyAsync(BitGoClient one, BitGoClient other)
+    private async Task AssertRacingDeallocationsReserveExactlyAsync(
+        BitGoClient one,
+        BitGoClient other
+    )
     {
         TestConnection c = await FundedConnectionAsync(FundedQuantity);
         long eventsBefore = await fixture.CountEventsAsync();
         BitGoClient[] nodes = [one, other];
 
-        Answer[] answers = await Task.WhenAll(Enumerable.Range(0, RacingRequestCount)
-            .Select(i => Task.Run(() => nodes[i % 2].DeallocateAsync(Guid.NewGuid(), c, Currency, "1"))));
+        Answer[] answers = await Task.WhenAll(
+            Enumerable
+                .Range(0, RacingRequestCount)
+                .Select(i =>
+                    Task.Run(() => nodes[i % 2].DeallocateAsync(Guid.NewGuid(), c, Currency, "1"))
+                )
+        );
 
         Assert.All(answers, a => a.AssertStatus(HttpStatusCode.OK));
         Assert.Equal(FundedQuantity, answers.Count(a => a.RejectionReason() is null));
-        Assert.Equal(RacingRequestCount - FundedQuantity,
-            answers.Count(a => a.RejectionReason() == RejectionReasons.InsufficientFunds));
+        Assert.Equal(
+            RacingRequestCount - FundedQuantity,
+            answers.Count(a => a.RejectionReason() == RejectionReasons.InsufficientFunds)
+        );
         Assert.Equal(BalanceRow.Of(0, FundedQuantity, 0), await fixture.BalanceAsync(c, Currency));
         Assert.Equal(eventsBefore + (2 * RacingRequestCount), await fixture.CountEventsAsync());
     }
@@ -186,8 +225,10 @@ public sealed class GroupCommitTests(LedgerApiFixture fixture) : IClassFixture<L
         fixture.Factory.WithWebHostBuilder(web =>
         {
             web.UseSetting("Ledger:GroupCommit", groupCommit ? "true" : "false");
-            web.UseSetting("ConnectionStrings:Ledger",
-                $"{fixture.ConnectionString};Maximum Pool Size={NodePoolSize};Timeout={PoolWaitSecondsMax}");
+            web.UseSetting(
+                "ConnectionStrings:Ledger",
+                $"{fixture.ConnectionString};Maximum Pool Size={NodePoolSize};Timeout={PoolWaitSecondsMax}"
+            );
         });
 
     private async Task<TestConnection> FundedConnectionAsync(int quantity)
@@ -200,17 +241,37 @@ public sealed class GroupCommitTests(LedgerApiFixture fixture) : IClassFixture<L
 
     /// <summary>Runs the opens as one group, exactly as the batcher would.</summary>
     private Task RunGroupAsync(params PendingOpen[] opens) =>
-        OpenGroup.RunAsync(opens, fixture.Factory.Services.GetRequiredService<LedgerServices>(),
-            NullLogger.Instance, CancellationToken.None);
+        OpenGroup.RunAsync(
+            opens,
+            fixture.Factory.Services.GetRequiredService<LedgerServices>(),
+            NullLogger.Instance,
+            CancellationToken.None
+        );
 
-    private static PendingOpen Open(Guid id, TestConnection c, string quantity,
-        OpenDecision? decide = null)
+    private static PendingOpen Open(
+        Guid id,
+        TestConnection c,
+        string quantity,
+        OpenDecision? decide = null
+    )
     {
-        var request = new HoldRequest(id, c.ClientId, c.ConnectionId, c.PartnersConnectionId,
-            c.PartnerClientId, new Amount(Domain.Currency.Parse(Currency), Quantity.Parse(quantity)));
-        return new PendingOpen(new OpenCommand(DeallocationsApi.StreamType, LocksFunds: true,
-            decide ?? DeallocationsApi.Flow.Request, request,
-            new EventMetadata("bitgo", "group-commit-test", null, null)));
+        var request = new HoldRequest(
+            id,
+            c.ClientId,
+            c.ConnectionId,
+            c.PartnersConnectionId,
+            c.PartnerClientId,
+            new Amount(Domain.Currency.Parse(Currency), Quantity.Parse(quantity))
+        );
+        return new PendingOpen(
+            new OpenCommand(
+                DeallocationsApi.StreamType,
+                LocksFunds: true,
+                decide ?? DeallocationsApi.Flow.Request,
+                request,
+                new EventMetadata("bitgo", "group-commit-test", null, null)
+            )
+        );
     }
 
     private static IReadOnlyList<object> Committed(PendingOpen open)

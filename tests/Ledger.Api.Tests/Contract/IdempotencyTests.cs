@@ -18,7 +18,8 @@ public sealed class IdempotencyTests(LedgerApiFixture fixture) : IClassFixture<L
     [InlineData("allocation")]
     [InlineData("deallocation")]
     public async Task Hold_with_same_id_and_same_body_answers_identically_and_appends_nothing(
-        string kindName)
+        string kindName
+    )
     {
         HoldKind kind = HoldKind.Named(kindName);
         BitGoClient bitgo = fixture.BitGo();
@@ -41,7 +42,8 @@ public sealed class IdempotencyTests(LedgerApiFixture fixture) : IClassFixture<L
     [InlineData("allocation")]
     [InlineData("deallocation")]
     public async Task Hold_retry_of_a_refusal_returns_the_identical_rejection_and_appends_nothing(
-        string kindName)
+        string kindName
+    )
     {
         HoldKind kind = HoldKind.Named(kindName);
         BitGoClient bitgo = fixture.BitGo();
@@ -80,7 +82,8 @@ public sealed class IdempotencyTests(LedgerApiFixture fixture) : IClassFixture<L
     [InlineData("allocation")]
     [InlineData("deallocation")]
     public async Task Hold_retry_with_quantity_as_a_number_instead_of_a_string_is_the_same_request(
-        string kindName)
+        string kindName
+    )
     {
         HoldKind kind = HoldKind.Named(kindName);
         BitGoClient bitgo = fixture.BitGo();
@@ -112,7 +115,9 @@ public sealed class IdempotencyTests(LedgerApiFixture fixture) : IClassFixture<L
     [InlineData("deallocation", "partnersConnectionId")]
     [InlineData("deallocation", "partnerClientId")]
     public async Task Hold_with_same_id_and_a_different_field_is_409_naming_it_and_appends_nothing(
-        string kindName, string field)
+        string kindName,
+        string field
+    )
     {
         HoldKind kind = HoldKind.Named(kindName);
         BitGoClient bitgo = fixture.BitGo();
@@ -160,8 +165,10 @@ public sealed class IdempotencyTests(LedgerApiFixture fixture) : IClassFixture<L
         await bitgo.OpenReservedAsync(HoldKind.Deallocation, id, c, Currency, "10");
         long eventsBefore = await fixture.CountEventsAsync();
 
-        Answer conflict = await bitgo.PostAsync(HoldKind.Allocation.OpenPath,
-            HoldKind.Allocation.Body(id, c, Currency, "10"));
+        Answer conflict = await bitgo.PostAsync(
+            HoldKind.Allocation.OpenPath,
+            HoldKind.Allocation.Body(id, c, Currency, "10")
+        );
 
         conflict.AssertProblemNaming(HttpStatusCode.Conflict, "allocationId");
         Assert.Equal(eventsBefore, await fixture.CountEventsAsync());
@@ -177,8 +184,10 @@ public sealed class IdempotencyTests(LedgerApiFixture fixture) : IClassFixture<L
         await bitgo.OpenRejectedAsync(HoldKind.Allocation, id, c);
         long eventsBefore = await fixture.CountEventsAsync();
 
-        Answer conflict = await bitgo.PostAsync(HoldKind.Deallocation.OpenPath,
-            HoldKind.Deallocation.Body(id, c, "doge", "5"));
+        Answer conflict = await bitgo.PostAsync(
+            HoldKind.Deallocation.OpenPath,
+            HoldKind.Deallocation.Body(id, c, "doge", "5")
+        );
 
         conflict.AssertProblemNaming(HttpStatusCode.Conflict, "deallocationId");
         Assert.Equal(eventsBefore, await fixture.CountEventsAsync());
@@ -206,7 +215,8 @@ public sealed class IdempotencyTests(LedgerApiFixture fixture) : IClassFixture<L
     [InlineData("partnerId")]
     [InlineData("connectionToken")]
     public async Task Connection_activation_with_same_id_and_a_different_field_is_409_naming_it(
-        string field)
+        string field
+    )
     {
         BitGoClient bitgo = fixture.BitGo();
         JsonObject body = ActivationBody(Guid.NewGuid());
@@ -236,14 +246,15 @@ public sealed class IdempotencyTests(LedgerApiFixture fixture) : IClassFixture<L
         Assert.Equal(eventsBefore, await fixture.CountEventsAsync());
     }
 
-    private static JsonObject ActivationBody(Guid connectionId) => new()
-    {
-        ["clientId"] = Guid.NewGuid().ToString(),
-        ["clientWalletId"] = "wallet-1",
-        ["connectionId"] = connectionId.ToString(),
-        ["connectionToken"] = "token-" + connectionId.ToString("N"),
-        ["partnerId"] = Guid.NewGuid().ToString(),
-    };
+    private static JsonObject ActivationBody(Guid connectionId) =>
+        new()
+        {
+            ["clientId"] = Guid.NewGuid().ToString(),
+            ["clientWalletId"] = "wallet-1",
+            ["connectionId"] = connectionId.ToString(),
+            ["connectionToken"] = "token-" + connectionId.ToString("N"),
+            ["partnerId"] = Guid.NewGuid().ToString(),
+        };
 
     /// <summary>Changes one field of a hold body to another valid value.</summary>
     private static void Change(JsonObject body, string field)

@@ -12,7 +12,10 @@ public sealed class PathIdTests(LedgerApiFixture fixture) : IClassFixture<Ledger
     [InlineData("GET", "/bitgo/v1/deallocation/{0}%20")]
     [InlineData("PUT", "/bitgo/v1/allocation/{0}%09/clear")]
     [InlineData("GET", "/bitgo/v1/allocation/%20{0}")]
-    public async Task A_path_id_padded_with_white_space_is_400_and_appends_nothing(string method, string path)
+    public async Task A_path_id_padded_with_white_space_is_400_and_appends_nothing(
+        string method,
+        string path
+    )
     {
         BitGoClient bitgo = fixture.BitGo();
         TestConnection connection = await bitgo.ConnectAsync();
@@ -21,7 +24,12 @@ public sealed class PathIdTests(LedgerApiFixture fixture) : IClassFixture<Ledger
         (await bitgo.DeallocateAsync(id, connection, "btc", "10")).AssertStatus(HttpStatusCode.OK);
         long before = await fixture.CountEventsAsync();
 
-        Answer answer = await bitgo.SendAsync(new HttpMethod(method), string.Format(path, id), null, null);
+        Answer answer = await bitgo.SendAsync(
+            new HttpMethod(method),
+            string.Format(path, id),
+            null,
+            null
+        );
 
         answer.AssertProblem(HttpStatusCode.BadRequest);
         Assert.Equal(before, await fixture.CountEventsAsync());

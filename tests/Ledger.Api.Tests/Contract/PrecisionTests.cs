@@ -35,12 +35,19 @@ public sealed class PrecisionTests(LedgerApiFixture fixture) : IClassFixture<Led
         Guid allocationId = Guid.NewGuid();
         Guid deallocationId = Guid.NewGuid();
 
-        AssertExactNumber(await bitgo.PostAsync(allocation.OpenPath,
-            allocation.Body(allocationId, c, Currency, TenToThirtyWei)), TenToThirtyWei);
+        AssertExactNumber(
+            await bitgo.PostAsync(
+                allocation.OpenPath,
+                allocation.Body(allocationId, c, Currency, TenToThirtyWei)
+            ),
+            TenToThirtyWei
+        );
         Assert.Equal(new BalanceRow(0, 0, TenToThirty), await fixture.BalanceAsync(c, Currency));
 
-        AssertExactNumber(await bitgo.PutAsync(allocation.SettlePath(allocationId, "clear")),
-            TenToThirtyWei);
+        AssertExactNumber(
+            await bitgo.PutAsync(allocation.SettlePath(allocationId, "clear")),
+            TenToThirtyWei
+        );
         Assert.Equal(new BalanceRow(TenToThirty, 0, 0), await fixture.BalanceAsync(c, Currency));
 
         // BitGo's answers show quantity as a number, so a request may carry it that way too.
@@ -50,23 +57,38 @@ public sealed class PrecisionTests(LedgerApiFixture fixture) : IClassFixture<Led
         AssertExactNumber(deallocated, TenToThirtyWei);
         Assert.Null(deallocated.RejectionReason());
         Assert.Equal(new BalanceRow(0, TenToThirty, 0), await fixture.BalanceAsync(c, Currency));
-        AssertExactNumber(await bitgo.GetAsync(deallocation.StatusPath(deallocationId)),
-            TenToThirtyWei);
+        AssertExactNumber(
+            await bitgo.GetAsync(deallocation.StatusPath(deallocationId)),
+            TenToThirtyWei
+        );
 
-        AssertExactNumber(await bitgo.PutAsync(deallocation.SettlePath(deallocationId, "clear")),
-            TenToThirtyWei);
+        AssertExactNumber(
+            await bitgo.PutAsync(deallocation.SettlePath(deallocationId, "clear")),
+            TenToThirtyWei
+        );
         Assert.Equal(BalanceRow.Zero, await fixture.BalanceAsync(c, Currency));
 
         Answer status = await bitgo.GetAsync(deallocation.StatusPath(deallocationId));
         AssertExactNumber(status, TenToThirtyWei);
         Assert.Equal("cleared", status.Text("status"));
-        Assert.Equal(TenToThirtyWei, await fixture.ScalarAsync<string>(
-            "SELECT quantity::text FROM ledger.hold_status WHERE id = $1", deallocationId));
+        Assert.Equal(
+            TenToThirtyWei,
+            await fixture.ScalarAsync<string>(
+                "SELECT quantity::text FROM ledger.hold_status WHERE id = $1",
+                deallocationId
+            )
+        );
         // The log stores the quantity as a string of the same digits (ADR 0005).
-        Assert.Equal(TenToThirtyWei, await fixture.ScalarAsync<string>("""
-            SELECT data -> 'amount' ->> 'quantity' FROM ledger.events
-            WHERE stream_id = $1 AND version = 1
-            """, deallocationId));
+        Assert.Equal(
+            TenToThirtyWei,
+            await fixture.ScalarAsync<string>(
+                """
+                SELECT data -> 'amount' ->> 'quantity' FROM ledger.events
+                WHERE stream_id = $1 AND version = 1
+                """,
+                deallocationId
+            )
+        );
     }
 
     [Fact]
@@ -76,8 +98,10 @@ public sealed class PrecisionTests(LedgerApiFixture fixture) : IClassFixture<Led
         TestConnection c = await bitgo.ConnectAsync();
         Guid id = Guid.NewGuid();
 
-        Answer allocated = await bitgo.PostAsync(HoldKind.Allocation.OpenPath,
-            HoldKind.Allocation.Body(id, c, Currency, UInt256Max));
+        Answer allocated = await bitgo.PostAsync(
+            HoldKind.Allocation.OpenPath,
+            HoldKind.Allocation.Body(id, c, Currency, UInt256Max)
+        );
         Answer cleared = await bitgo.PutAsync(HoldKind.Allocation.SettlePath(id, "clear"));
 
         AssertExactNumber(allocated, UInt256Max);
@@ -94,8 +118,12 @@ public sealed class PrecisionTests(LedgerApiFixture fixture) : IClassFixture<Led
         await bitgo.FundAsync(c, Currency, TenToThirtyWei);
         long eventsBefore = await fixture.CountEventsAsync();
 
-        Answer answer = await bitgo.DeallocateAsync(Guid.NewGuid(), c, Currency,
-            (TenToThirty + 1).ToString(CultureInfo.InvariantCulture));
+        Answer answer = await bitgo.DeallocateAsync(
+            Guid.NewGuid(),
+            c,
+            Currency,
+            (TenToThirty + 1).ToString(CultureInfo.InvariantCulture)
+        );
 
         answer.AssertStatus(HttpStatusCode.OK);
         Assert.Equal("insufficient funds", answer.RejectionReason());

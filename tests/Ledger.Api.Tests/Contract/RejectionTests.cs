@@ -33,8 +33,12 @@ public sealed class RejectionTests(LedgerApiFixture fixture) : IClassFixture<Led
         AssertRefused(answer, HoldKind.Deallocation, id, InsufficientFunds);
         Assert.Equal(BalanceRow.Of(100, 0, 0), before);
         Assert.Equal(before, await fixture.BalanceAsync(c, Currency));
-        await AssertRecordedAsRefusalAsync(HoldKind.Deallocation, id, InsufficientFunds,
-            eventsBefore);
+        await AssertRecordedAsRefusalAsync(
+            HoldKind.Deallocation,
+            id,
+            InsufficientFunds,
+            eventsBefore
+        );
     }
 
     [Fact]
@@ -49,15 +53,20 @@ public sealed class RejectionTests(LedgerApiFixture fixture) : IClassFixture<Led
 
         AssertRefused(answer, HoldKind.Deallocation, id, InsufficientFunds);
         Assert.Equal(BalanceRow.Zero, await fixture.BalanceAsync(c, Currency));
-        await AssertRecordedAsRefusalAsync(HoldKind.Deallocation, id, InsufficientFunds,
-            eventsBefore);
+        await AssertRecordedAsRefusalAsync(
+            HoldKind.Deallocation,
+            id,
+            InsufficientFunds,
+            eventsBefore
+        );
     }
 
     [Theory]
     [InlineData("allocation")]
     [InlineData("deallocation")]
     public async Task Hold_on_an_unknown_connection_is_200_with_rejectionReason_unknown_connection(
-        string kindName)
+        string kindName
+    )
     {
         HoldKind kind = HoldKind.Named(kindName);
         var stranger = new TestConnection(Guid.NewGuid(), Guid.NewGuid(), "pcn-x", "pc-x");
@@ -68,51 +77,65 @@ public sealed class RejectionTests(LedgerApiFixture fixture) : IClassFixture<Led
     [InlineData("allocation")]
     [InlineData("deallocation")]
     public async Task Hold_with_a_partnersConnectionId_not_of_the_connection_is_refused(
-        string kindName)
+        string kindName
+    )
     {
         HoldKind kind = HoldKind.Named(kindName);
         TestConnection c = await FundedConnectionAsync();
-        await AssertRefusalAsync(kind, c,
+        await AssertRefusalAsync(
+            kind,
+            c,
             body => body["partnersConnectionId"] = c.PartnersConnectionId + "x",
-            "partnersConnectionId does not match the connection");
+            "partnersConnectionId does not match the connection"
+        );
     }
 
     [Theory]
     [InlineData("allocation")]
     [InlineData("deallocation")]
-    public async Task Hold_with_a_partnerClientId_not_of_the_connection_is_refused(
-        string kindName)
+    public async Task Hold_with_a_partnerClientId_not_of_the_connection_is_refused(string kindName)
     {
         HoldKind kind = HoldKind.Named(kindName);
         TestConnection c = await FundedConnectionAsync();
-        await AssertRefusalAsync(kind, c, body => body["partnerClientId"] = c.PartnerClientId + "x",
-            "partnerClientId does not match the connection");
+        await AssertRefusalAsync(
+            kind,
+            c,
+            body => body["partnerClientId"] = c.PartnerClientId + "x",
+            "partnerClientId does not match the connection"
+        );
     }
 
     [Theory]
     [InlineData("allocation")]
     [InlineData("deallocation")]
-    public async Task Hold_with_a_clientId_not_of_the_connection_is_refused(
-        string kindName)
+    public async Task Hold_with_a_clientId_not_of_the_connection_is_refused(string kindName)
     {
         HoldKind kind = HoldKind.Named(kindName);
         TestConnection c = await FundedConnectionAsync();
-        await AssertRefusalAsync(kind, c, body => body["clientId"] = Guid.NewGuid().ToString(),
-            "clientId does not match the connection");
+        await AssertRefusalAsync(
+            kind,
+            c,
+            body => body["clientId"] = Guid.NewGuid().ToString(),
+            "clientId does not match the connection"
+        );
     }
 
     [Theory]
     [InlineData("allocation")]
     [InlineData("deallocation")]
     public async Task Hold_on_a_deactivated_connection_is_refused_with_inactive_connection(
-        string kindName)
+        string kindName
+    )
     {
         HoldKind kind = HoldKind.Named(kindName);
         TestConnection c = await FundedConnectionAsync();
         BitGoClient bitgo = fixture.BitGo();
-        (await bitgo.PostAsync($"/api/v1/connections/{c.ConnectionId}/deactivate",
-                new JsonObject { ["reason"] = "client closed the account" }))
-            .AssertStatus(HttpStatusCode.OK);
+        (
+            await bitgo.PostAsync(
+                $"/api/v1/connections/{c.ConnectionId}/deactivate",
+                new JsonObject { ["reason"] = "client closed the account" }
+            )
+        ).AssertStatus(HttpStatusCode.OK);
         await AssertRefusalAsync(kind, c, body => { }, "inactive connection");
     }
 
@@ -120,12 +143,18 @@ public sealed class RejectionTests(LedgerApiFixture fixture) : IClassFixture<Led
     [InlineData("allocation")]
     [InlineData("deallocation")]
     public async Task Hold_in_a_well_formed_but_unknown_currency_is_refused_with_unknown_currency(
-        string kindName)
+        string kindName
+    )
     {
         HoldKind kind = HoldKind.Named(kindName);
         TestConnection c = await FundedConnectionAsync();
-        await AssertRefusalAsync(kind, c, body => body["amount"]!["currency"] = "doge",
-            "unknown currency", currency: "doge");
+        await AssertRefusalAsync(
+            kind,
+            c,
+            body => body["amount"]!["currency"] = "doge",
+            "unknown currency",
+            currency: "doge"
+        );
     }
 
     /// <summary>A connection with 1000 btc available: only the rule under test refuses.</summary>
@@ -137,8 +166,13 @@ public sealed class RejectionTests(LedgerApiFixture fixture) : IClassFixture<Led
         return c;
     }
 
-    private async Task AssertRefusalAsync(HoldKind kind, TestConnection c,
-        Action<JsonObject> change, string reason, string currency = Currency)
+    private async Task AssertRefusalAsync(
+        HoldKind kind,
+        TestConnection c,
+        Action<JsonObject> change,
+        string reason,
+        string currency = Currency
+    )
     {
         BitGoClient bitgo = fixture.BitGo();
         BalanceRow before = await fixture.BalanceAsync(c, currency);
@@ -167,12 +201,18 @@ public sealed class RejectionTests(LedgerApiFixture fixture) : IClassFixture<Led
     /// status read model says rejected, and BitGo's status call reads it as released with the
     /// reason (and appends nothing).
     /// </summary>
-    private async Task AssertRecordedAsRefusalAsync(HoldKind kind, Guid id, string reason,
-        long eventsBefore)
+    private async Task AssertRecordedAsRefusalAsync(
+        HoldKind kind,
+        Guid id,
+        string reason,
+        long eventsBefore
+    )
     {
         Assert.Equal(eventsBefore + RefusalEventCount, await fixture.CountEventsAsync());
-        Assert.Equal($"{kind.EventType("requested")},{kind.EventType("rejected")}",
-            await fixture.StreamEventTypesAsync(id));
+        Assert.Equal(
+            $"{kind.EventType("requested")},{kind.EventType("rejected")}",
+            await fixture.StreamEventTypesAsync(id)
+        );
         Assert.Equal($"rejected/{reason}", await fixture.HoldStatusAsync(id));
         Answer status = await fixture.BitGo().GetAsync(kind.StatusPath(id));
         status.AssertStatus(HttpStatusCode.OK);

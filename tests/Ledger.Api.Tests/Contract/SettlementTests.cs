@@ -16,7 +16,8 @@ public sealed class SettlementTests(LedgerApiFixture fixture) : IClassFixture<Le
     [InlineData("allocation")]
     [InlineData("deallocation")]
     public async Task Clear_after_clear_is_200_with_the_same_answer_and_appends_nothing(
-        string kindName)
+        string kindName
+    )
     {
         await AssertRepeatAsync(HoldKind.Named(kindName), "clear");
     }
@@ -25,7 +26,8 @@ public sealed class SettlementTests(LedgerApiFixture fixture) : IClassFixture<Le
     [InlineData("allocation")]
     [InlineData("deallocation")]
     public async Task Release_after_release_is_200_with_the_same_answer_and_appends_nothing(
-        string kindName)
+        string kindName
+    )
     {
         await AssertRepeatAsync(HoldKind.Named(kindName), "release");
     }
@@ -69,7 +71,8 @@ public sealed class SettlementTests(LedgerApiFixture fixture) : IClassFixture<Le
     [InlineData("allocation")]
     [InlineData("deallocation")]
     public async Task Release_after_rejection_is_200_because_a_refusal_reads_as_released(
-        string kindName)
+        string kindName
+    )
     {
         HoldKind kind = HoldKind.Named(kindName);
         BitGoClient bitgo = fixture.BitGo();
@@ -93,8 +96,10 @@ public sealed class SettlementTests(LedgerApiFixture fixture) : IClassFixture<Le
     [InlineData("allocation", "release")]
     [InlineData("deallocation", "clear")]
     [InlineData("deallocation", "release")]
-    public async Task Settling_an_unknown_id_is_404_and_appends_nothing(string kindName,
-        string settlement)
+    public async Task Settling_an_unknown_id_is_404_and_appends_nothing(
+        string kindName,
+        string settlement
+    )
     {
         HoldKind kind = HoldKind.Named(kindName);
         long eventsBefore = await fixture.CountEventsAsync();
@@ -124,8 +129,11 @@ public sealed class SettlementTests(LedgerApiFixture fixture) : IClassFixture<Le
     [InlineData("allocation", "deallocation", "release")]
     [InlineData("deallocation", "allocation", "clear")]
     [InlineData("deallocation", "allocation", "release")]
-    public async Task Settling_an_id_of_the_other_kind_is_404_and_appends_nothing(string openedKind,
-        string askedKind, string settlement)
+    public async Task Settling_an_id_of_the_other_kind_is_404_and_appends_nothing(
+        string openedKind,
+        string askedKind,
+        string settlement
+    )
     {
         BitGoClient bitgo = fixture.BitGo();
         TestConnection c = await bitgo.ConnectAsync();
@@ -147,8 +155,11 @@ public sealed class SettlementTests(LedgerApiFixture fixture) : IClassFixture<Le
     [InlineData("allocation", "release", "released")]
     [InlineData("deallocation", "clear", "cleared")]
     [InlineData("deallocation", "release", "released")]
-    public async Task Status_answers_the_settled_state_in_BitGo_words(string kindName,
-        string settlement, string word)
+    public async Task Status_answers_the_settled_state_in_BitGo_words(
+        string kindName,
+        string settlement,
+        string word
+    )
     {
         HoldKind kind = HoldKind.Named(kindName);
         BitGoClient bitgo = fixture.BitGo();
@@ -191,7 +202,8 @@ public sealed class SettlementTests(LedgerApiFixture fixture) : IClassFixture<Le
         string step = settlement == "clear" ? "cleared" : "released";
         Assert.Equal(
             $"{kind.EventType("requested")},{kind.EventType("reserved")},{kind.EventType(step)}",
-            await fixture.StreamEventTypesAsync(id));
+            await fixture.StreamEventTypesAsync(id)
+        );
     }
 
     /// <summary>Settles a reserved hold one way, then the other: 409, nothing appended.</summary>

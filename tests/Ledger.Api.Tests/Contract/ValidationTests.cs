@@ -23,8 +23,11 @@ public sealed class ValidationTests(LedgerApiFixture fixture) : IClassFixture<Le
         "1234567890123456789012345678901234567890123456789012345678901234567890123456789";
 
     /// <summary>A malformed hold body: the field its 400 must name, and how to write it.</summary>
-    private sealed record BadBody(string Name, string Field,
-        Func<HoldKind, JsonObject, string> Write);
+    private sealed record BadBody(
+        string Name,
+        string Field,
+        Func<HoldKind, JsonObject, string> Write
+    );
 
     private static readonly IReadOnlyList<BadBody> BadBodies =
     [
@@ -54,14 +57,26 @@ public sealed class ValidationTests(LedgerApiFixture fixture) : IClassFixture<Le
         Replace("amount_as_string", "amount", b => b["amount"] = "5 btc"),
         Replace("amount_as_array", "amount", b => b["amount"] = new JsonArray("btc", "5")),
         Replace("clientId_as_number", "clientId", b => b["clientId"] = 42),
-        Replace("partnersConnectionId_as_number", "partnersConnectionId",
-            b => b["partnersConnectionId"] = 7),
-        Replace("partnerClientId_as_object", "partnerClientId",
-            b => b["partnerClientId"] = new JsonObject()),
-        Replace("empty_partnersConnectionId", "partnersConnectionId",
-            b => b["partnersConnectionId"] = ""),
-        Replace("overlong_partnerClientId", "partnerClientId",
-            b => b["partnerClientId"] = new string('p', 65)),
+        Replace(
+            "partnersConnectionId_as_number",
+            "partnersConnectionId",
+            b => b["partnersConnectionId"] = 7
+        ),
+        Replace(
+            "partnerClientId_as_object",
+            "partnerClientId",
+            b => b["partnerClientId"] = new JsonObject()
+        ),
+        Replace(
+            "empty_partnersConnectionId",
+            "partnersConnectionId",
+            b => b["partnersConnectionId"] = ""
+        ),
+        Replace(
+            "overlong_partnerClientId",
+            "partnerClientId",
+            b => b["partnerClientId"] = new string('p', 65)
+        ),
         Raw("body_array", "body", (_, b) => $"[{b.ToJsonString()}]"),
         Raw("body_string", "body", (_, _) => "\"deallocate\""),
         Raw("body_number", "body", (_, _) => "42"),
@@ -69,17 +84,41 @@ public sealed class ValidationTests(LedgerApiFixture fixture) : IClassFixture<Le
         Raw("body_empty", "body", (_, _) => ""),
         Raw("body_truncated", "body", (_, b) => b.ToJsonString()[..^1]),
         Raw("body_trailing_comma", "body", (_, b) => b.ToJsonString()[..^1] + ",}"),
-        Raw("duplicate_key", "body",
-            (_, b) => DuplicateFirstKey(b, "clientId", Guid.NewGuid().ToString())),
-        Raw("duplicate_identical_key", "body",
-            (_, b) => DuplicateFirstKey(b, "clientId", b["clientId"]!.GetValue<string>())),
-        Raw("duplicate_nested_key", "body", (_, b) => b.ToJsonString().Replace(
-            "\"currency\":", "\"currency\":\"eth\",\"currency\":", StringComparison.Ordinal)),
-        Raw("nesting_deeper_than_8", "body", (_, b) => b.ToJsonString()[..^1]
-            + ",\"x\":" + new string('[', 9) + new string(']', 9) + "}"),
+        Raw(
+            "duplicate_key",
+            "body",
+            (_, b) => DuplicateFirstKey(b, "clientId", Guid.NewGuid().ToString())
+        ),
+        Raw(
+            "duplicate_identical_key",
+            "body",
+            (_, b) => DuplicateFirstKey(b, "clientId", b["clientId"]!.GetValue<string>())
+        ),
+        Raw(
+            "duplicate_nested_key",
+            "body",
+            (_, b) =>
+                b.ToJsonString()
+                    .Replace(
+                        "\"currency\":",
+                        "\"currency\":\"eth\",\"currency\":",
+                        StringComparison.Ordinal
+                    )
+        ),
+        Raw(
+            "nesting_deeper_than_8",
+            "body",
+            (_, b) =>
+                b.ToJsonString()[..^1] + ",\"x\":" + new string('[', 9) + new string(']', 9) + "}"
+        ),
         // JSON itself forbids a number with a leading zero, so the body is malformed.
-        Raw("quantity_leading_zero_number", "body", (_, b) => b.ToJsonString().Replace(
-            "\"quantity\":\"5\"", "\"quantity\":007", StringComparison.Ordinal)),
+        Raw(
+            "quantity_leading_zero_number",
+            "body",
+            (_, b) =>
+                b.ToJsonString()
+                    .Replace("\"quantity\":\"5\"", "\"quantity\":007", StringComparison.Ordinal)
+        ),
     ];
 
     public static TheoryData<string, string> BadBodyCases()
@@ -98,7 +137,9 @@ public sealed class ValidationTests(LedgerApiFixture fixture) : IClassFixture<Le
     [Theory]
     [MemberData(nameof(BadBodyCases))]
     public async Task Malformed_hold_body_is_400_naming_the_field_and_appends_nothing(
-        string kindName, string caseName)
+        string kindName,
+        string caseName
+    )
     {
         HoldKind kind = HoldKind.Named(kindName);
         BadBody bad = BadBodies.Single(b => b.Name == caseName);
@@ -109,8 +150,10 @@ public sealed class ValidationTests(LedgerApiFixture fixture) : IClassFixture<Le
 
         Answer answer = await bitgo.PostAsync(kind.OpenPath, json);
 
-        answer.AssertProblemNaming(HttpStatusCode.BadRequest,
-            bad.Field == "id" ? kind.IdField : bad.Field);
+        answer.AssertProblemNaming(
+            HttpStatusCode.BadRequest,
+            bad.Field == "id" ? kind.IdField : bad.Field
+        );
         Assert.Equal(eventsBefore, await fixture.CountEventsAsync());
     }
 
@@ -145,8 +188,12 @@ public sealed class ValidationTests(LedgerApiFixture fixture) : IClassFixture<Le
         TestConnection c = await FundedConnectionAsync();
         long eventsBefore = await fixture.CountEventsAsync();
 
-        Answer answer = await fixture.BitGo().PostAsync(kind.OpenPath,
-            PaddedTo(kind.Body(Guid.NewGuid(), c, Currency, "5"), BodyBytesMax + 1));
+        Answer answer = await fixture
+            .BitGo()
+            .PostAsync(
+                kind.OpenPath,
+                PaddedTo(kind.Body(Guid.NewGuid(), c, Currency, "5"), BodyBytesMax + 1)
+            );
 
         answer.AssertProblemNaming(HttpStatusCode.RequestEntityTooLarge, "body");
         Assert.Equal(eventsBefore, await fixture.CountEventsAsync());
@@ -156,13 +203,15 @@ public sealed class ValidationTests(LedgerApiFixture fixture) : IClassFixture<Le
     [InlineData("allocation")]
     [InlineData("deallocation")]
     public async Task Chunked_body_over_16_KiB_without_content_length_is_413_and_appends_nothing(
-        string kindName)
+        string kindName
+    )
     {
         HoldKind kind = HoldKind.Named(kindName);
         TestConnection c = await FundedConnectionAsync();
         long eventsBefore = await fixture.CountEventsAsync();
-        byte[] bytes = Encoding.UTF8.GetBytes(PaddedTo(kind.Body(Guid.NewGuid(), c, Currency, "5"),
-            BodyBytesMax + 1));
+        byte[] bytes = Encoding.UTF8.GetBytes(
+            PaddedTo(kind.Body(Guid.NewGuid(), c, Currency, "5"), BodyBytesMax + 1)
+        );
         using var request = new HttpRequestMessage(HttpMethod.Post, kind.OpenPath)
         {
             Content = new StreamContent(new UnseekableStream(bytes)),
@@ -172,9 +221,11 @@ public sealed class ValidationTests(LedgerApiFixture fixture) : IClassFixture<Le
         request.Headers.Add(BitGoClient.SignatureHeader, TestCredentials.SignFor(bytes));
 
         using HttpResponseMessage response = await fixture.BitGo().Http.SendAsync(request);
-        var answer = new Answer(response.StatusCode,
+        var answer = new Answer(
+            response.StatusCode,
             response.Content.Headers.ContentType?.MediaType,
-            await response.Content.ReadAsStringAsync());
+            await response.Content.ReadAsStringAsync()
+        );
 
         answer.AssertProblemNaming(HttpStatusCode.RequestEntityTooLarge, "body");
         Assert.Equal(eventsBefore, await fixture.CountEventsAsync());
@@ -206,16 +257,19 @@ public sealed class ValidationTests(LedgerApiFixture fixture) : IClassFixture<Le
     [InlineData("deallocation", "application/x-www-form-urlencoded")]
     [InlineData("deallocation", "application/jsonx")]
     [InlineData("deallocation", null)]
-    public async Task Body_that_is_not_declared_as_JSON_is_415_and_appends_nothing(string kindName,
-        string? contentType)
+    public async Task Body_that_is_not_declared_as_JSON_is_415_and_appends_nothing(
+        string kindName,
+        string? contentType
+    )
     {
         HoldKind kind = HoldKind.Named(kindName);
         TestConnection c = await FundedConnectionAsync();
         long eventsBefore = await fixture.CountEventsAsync();
         string json = kind.Body(Guid.NewGuid(), c, Currency, "5").ToJsonString();
 
-        Answer answer = await fixture.BitGo().SendAsync(HttpMethod.Post, kind.OpenPath, json,
-            contentType);
+        Answer answer = await fixture
+            .BitGo()
+            .SendAsync(HttpMethod.Post, kind.OpenPath, json, contentType);
 
         answer.AssertProblemNaming(HttpStatusCode.UnsupportedMediaType, "content-type");
         Assert.Equal(eventsBefore, await fixture.CountEventsAsync());
@@ -230,8 +284,9 @@ public sealed class ValidationTests(LedgerApiFixture fixture) : IClassFixture<Le
         TestConnection c = await FundedConnectionAsync();
         string json = kind.Body(Guid.NewGuid(), c, Currency, "5").ToJsonString();
 
-        Answer answer = await fixture.BitGo().PostAsync(kind.OpenPath, json,
-            "application/json; charset=utf-8");
+        Answer answer = await fixture
+            .BitGo()
+            .PostAsync(kind.OpenPath, json, "application/json; charset=utf-8");
 
         Assert.Null(answer.AssertStatus(HttpStatusCode.OK).RejectionReason());
     }
@@ -244,15 +299,24 @@ public sealed class ValidationTests(LedgerApiFixture fixture) : IClassFixture<Le
     [InlineData("deallocation", "PUT", "/release")]
     [InlineData("deallocation", "GET", "")]
     public async Task Malformed_id_in_the_path_is_400_naming_the_id_and_appends_nothing(
-        string kindName, string method, string suffix)
+        string kindName,
+        string method,
+        string suffix
+    )
     {
         HoldKind kind = HoldKind.Named(kindName);
         long eventsBefore = await fixture.CountEventsAsync();
         string[] ids = ["not-a-uuid", Guid.NewGuid().ToString("N"), "{" + Guid.NewGuid() + "}"];
         foreach (string id in ids)
         {
-            Answer answer = await fixture.BitGo().SendAsync(new HttpMethod(method),
-                $"/bitgo/v1/{kind.Name}/{Uri.EscapeDataString(id)}{suffix}", null, null);
+            Answer answer = await fixture
+                .BitGo()
+                .SendAsync(
+                    new HttpMethod(method),
+                    $"/bitgo/v1/{kind.Name}/{Uri.EscapeDataString(id)}{suffix}",
+                    null,
+                    null
+                );
 
             answer.AssertProblemNaming(HttpStatusCode.BadRequest, kind.IdField);
         }
@@ -266,7 +330,8 @@ public sealed class ValidationTests(LedgerApiFixture fixture) : IClassFixture<Le
     [InlineData("connectionToken")]
     [InlineData("partnerId")]
     public async Task Connection_activation_without_a_field_is_400_naming_it_and_appends_nothing(
-        string field)
+        string field
+    )
     {
         long eventsBefore = await fixture.CountEventsAsync();
         JsonObject body = ActivationBody();
@@ -326,14 +391,15 @@ public sealed class ValidationTests(LedgerApiFixture fixture) : IClassFixture<Le
         return c;
     }
 
-    private static JsonObject ActivationBody() => new()
-    {
-        ["clientId"] = Guid.NewGuid().ToString(),
-        ["clientWalletId"] = "wallet-1",
-        ["connectionId"] = Guid.NewGuid().ToString(),
-        ["connectionToken"] = "token-1",
-        ["partnerId"] = Guid.NewGuid().ToString(),
-    };
+    private static JsonObject ActivationBody() =>
+        new()
+        {
+            ["clientId"] = Guid.NewGuid().ToString(),
+            ["clientWalletId"] = "wallet-1",
+            ["connectionId"] = Guid.NewGuid().ToString(),
+            ["connectionToken"] = "token-1",
+            ["partnerId"] = Guid.NewGuid().ToString(),
+        };
 
     /// <summary>Pads a valid body with an unknown string field to exactly this size.</summary>
     private static string PaddedTo(JsonObject body, int bytes)
@@ -357,33 +423,52 @@ public sealed class ValidationTests(LedgerApiFixture fixture) : IClassFixture<Le
             ("one_digit_short", "6f9619ff-8b86-d011-b42d-00c04fc964f"),
             ("empty", ""),
         ];
-        return fields.SelectMany(field => values.Select(v =>
-            new BadBody($"{field}_uuid_{v.Name}", field, (k, b) =>
-            {
-                b[field == "id" ? k.IdField : field] = v.Value;
-                return b.ToJsonString();
-            })));
+        return fields.SelectMany(field =>
+            values.Select(v => new BadBody(
+                $"{field}_uuid_{v.Name}",
+                field,
+                (k, b) =>
+                {
+                    b[field == "id" ? k.IdField : field] = v.Value;
+                    return b.ToJsonString();
+                }
+            ))
+        );
     }
 
     private static IEnumerable<BadBody> MissingFields()
     {
         string[] fields =
         [
-            "id", "amount", "amount.currency", "amount.quantity", "clientId", "connectionId",
-            "partnersConnectionId", "partnerClientId",
+            "id",
+            "amount",
+            "amount.currency",
+            "amount.quantity",
+            "clientId",
+            "connectionId",
+            "partnersConnectionId",
+            "partnerClientId",
         ];
         foreach (string field in fields)
         {
-            yield return new BadBody($"missing_{field}", field, (k, b) =>
-            {
-                Parent(b, k, field, out string name).Remove(name);
-                return b.ToJsonString();
-            });
-            yield return new BadBody($"null_{field}", field, (k, b) =>
-            {
-                Parent(b, k, field, out string name)[name] = null;
-                return b.ToJsonString();
-            });
+            yield return new BadBody(
+                $"missing_{field}",
+                field,
+                (k, b) =>
+                {
+                    Parent(b, k, field, out string name).Remove(name);
+                    return b.ToJsonString();
+                }
+            );
+            yield return new BadBody(
+                $"null_{field}",
+                field,
+                (k, b) =>
+                {
+                    Parent(b, k, field, out string name)[name] = null;
+                    return b.ToJsonString();
+                }
+            );
         }
     }
 
@@ -396,22 +481,32 @@ public sealed class ValidationTests(LedgerApiFixture fixture) : IClassFixture<Le
     }
 
     private static BadBody Quantity(string name, string rawValue) =>
-        new($"quantity_{name}", "amount.quantity", (_, b) =>
-        {
-            b["amount"]!["quantity"] = JsonNode.Parse(rawValue);
-            return b.ToJsonString();
-        });
+        new(
+            $"quantity_{name}",
+            "amount.quantity",
+            (_, b) =>
+            {
+                b["amount"]!["quantity"] = JsonNode.Parse(rawValue);
+                return b.ToJsonString();
+            }
+        );
 
     private static BadBody Replace(string name, string field, Action<JsonObject> change) =>
-        new(name, field, (_, b) =>
-        {
-            change(b);
-            return b.ToJsonString();
-        });
+        new(
+            name,
+            field,
+            (_, b) =>
+            {
+                change(b);
+                return b.ToJsonString();
+            }
+        );
 
-    private static BadBody Raw(string name, string field,
-        Func<HoldKind, JsonObject, string> write) =>
-        new(name, field, write);
+    private static BadBody Raw(
+        string name,
+        string field,
+        Func<HoldKind, JsonObject, string> write
+    ) => new(name, field, write);
 
     /// <summary>Writes the key twice: first with this value, then as the body has it.</summary>
     private static string DuplicateFirstKey(JsonObject body, string key, string value) =>

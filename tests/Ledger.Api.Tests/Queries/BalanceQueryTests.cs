@@ -12,13 +12,14 @@ public sealed class BalanceQueryTests(LedgerApiFixture fixture) : IClassFixture<
     {
         BitGoClient bitgo = fixture.BitGo();
         TestConnection c = await bitgo.ConnectAsync();
-        await bitgo.AllocateAsync(c, "btc", "1000");          // pending credit, not cleared
-        await bitgo.FundAsync(c, "btc", "700");               // allocated and cleared: available
+        await bitgo.AllocateAsync(c, "btc", "1000"); // pending credit, not cleared
+        await bitgo.FundAsync(c, "btc", "700"); // allocated and cleared: available
         await bitgo.ReserveDeallocationAsync(c, "btc", "200"); // available -> reserved
         await bitgo.FundAsync(c, "eth", "5");
 
         JsonNode body = (await bitgo.GetAsync($"/api/v1/clients/{c.ClientId}/balances"))
-            .AssertStatus(HttpStatusCode.OK).Json;
+            .AssertStatus(HttpStatusCode.OK)
+            .Json;
 
         Assert.Equal(c.ClientId.ToString(), body["clientId"]!.GetValue<string>());
         AssertParts(body["balances"]!["btc"], "500", "200", "1000");
@@ -86,8 +87,11 @@ public sealed class BalanceQueryTests(LedgerApiFixture fixture) : IClassFixture<
     {
         long before = await fixture.CountEventsAsync();
 
-        JsonNode body = (await fixture.BitGo().GetAsync(
-            $"/api/v1/clients/{Guid.NewGuid()}/balances")).AssertStatus(HttpStatusCode.OK).Json;
+        JsonNode body = (
+            await fixture.BitGo().GetAsync($"/api/v1/clients/{Guid.NewGuid()}/balances")
+        )
+            .AssertStatus(HttpStatusCode.OK)
+            .Json;
 
         Assert.Empty(body["balances"]!.AsObject());
         Assert.Empty(body["networkBalances"]!.AsObject());
@@ -109,12 +113,20 @@ public sealed class BalanceQueryTests(LedgerApiFixture fixture) : IClassFixture<
     }
 
     /// <summary>Every part is a JSON string of digits, never a number (ADR 0005).</summary>
-    private static void AssertParts(JsonNode? parts, string available, string reserved,
-        string pendingCredit)
+    private static void AssertParts(
+        JsonNode? parts,
+        string available,
+        string reserved,
+        string pendingCredit
+    )
     {
         Assert.NotNull(parts);
         (string Name, string Expected)[] expectations =
-            [("available", available), ("reserved", reserved), ("pendingCredit", pendingCredit)];
+        [
+            ("available", available),
+            ("reserved", reserved),
+            ("pendingCredit", pendingCredit),
+        ];
         foreach ((string name, string expected) in expectations)
         {
             Assert.Equal(JsonValueKind.String, parts[name].Kind());

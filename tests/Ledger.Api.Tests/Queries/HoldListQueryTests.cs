@@ -20,9 +20,9 @@ public sealed class HoldListQueryTests(LedgerApiFixture fixture) : IClassFixture
         for (int page = 0; page < 4; page++) // bounded: one more than needed
         {
             string cursor = next is null ? "" : $"&after={next}";
-            Answer answer = (await bitgo.GetAsync(
-                $"/api/v1/allocations?clientId={c.ClientId}&limit=3{cursor}"))
-                .AssertStatus(HttpStatusCode.OK);
+            Answer answer = (
+                await bitgo.GetAsync($"/api/v1/allocations?clientId={c.ClientId}&limit=3{cursor}")
+            ).AssertStatus(HttpStatusCode.OK);
             pages.Add(answer.Ids());
             next = answer.Next();
             if (next is null)
@@ -35,8 +35,10 @@ public sealed class HoldListQueryTests(LedgerApiFixture fixture) : IClassFixture
         List<Guid> all = pages.SelectMany(p => p).ToList();
         Assert.Equal(all.Count, all.Distinct().Count());
         Assert.Equal(created, all); // oldest first, every one once
-        Assert.Equal(pages[0][^1].ToString(), (await bitgo.GetAsync(
-            $"/api/v1/allocations?clientId={c.ClientId}&limit=3")).Next());
+        Assert.Equal(
+            pages[0][^1].ToString(),
+            (await bitgo.GetAsync($"/api/v1/allocations?clientId={c.ClientId}&limit=3")).Next()
+        );
     }
 
     [Fact]
@@ -113,10 +115,12 @@ public sealed class HoldListQueryTests(LedgerApiFixture fixture) : IClassFixture
         Guid deallocation = await bitgo.ReserveDeallocationAsync(c, "btc", "5");
         Guid allocation = await bitgo.AllocateAsync(c, "btc", "1");
 
-        IReadOnlyList<Guid> deallocations =
-            (await bitgo.GetAsync($"/api/v1/deallocations?clientId={c.ClientId}")).Ids();
-        IReadOnlyList<Guid> allocations =
-            (await bitgo.GetAsync($"/api/v1/allocations?clientId={c.ClientId}")).Ids();
+        IReadOnlyList<Guid> deallocations = (
+            await bitgo.GetAsync($"/api/v1/deallocations?clientId={c.ClientId}")
+        ).Ids();
+        IReadOnlyList<Guid> allocations = (
+            await bitgo.GetAsync($"/api/v1/allocations?clientId={c.ClientId}")
+        ).Ids();
 
         Assert.Equal([deallocation], deallocations);
         Assert.DoesNotContain(deallocation, allocations);
@@ -135,7 +139,9 @@ public sealed class HoldListQueryTests(LedgerApiFixture fixture) : IClassFixture
     [InlineData("connectionId=nope", "connectionId:")]
     [InlineData("after=nope", "after:")]
     public async Task Malformed_list_parameter_is_400_naming_it_and_appends_nothing(
-        string query, string field)
+        string query,
+        string field
+    )
     {
         long before = await fixture.CountEventsAsync();
 
@@ -149,8 +155,9 @@ public sealed class HoldListQueryTests(LedgerApiFixture fixture) : IClassFixture
     [Fact]
     public async Task Limit_of_exactly_the_maximum_500_is_accepted()
     {
-        (await fixture.BitGo().GetAsync("/api/v1/allocations?limit=500"))
-            .AssertStatus(HttpStatusCode.OK);
+        (await fixture.BitGo().GetAsync("/api/v1/allocations?limit=500")).AssertStatus(
+            HttpStatusCode.OK
+        );
     }
 
     [Fact]

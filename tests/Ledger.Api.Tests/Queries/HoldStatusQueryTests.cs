@@ -18,7 +18,8 @@ public sealed class HoldStatusQueryTests(LedgerApiFixture fixture) : IClassFixtu
         JsonNode answer = (await bitgo.DeallocateAsync(id, c, "btc", "200")).Json;
 
         JsonNode row = (await bitgo.GetAsync($"/api/v1/deallocations/{id}"))
-            .AssertStatus(HttpStatusCode.OK).Json;
+            .AssertStatus(HttpStatusCode.OK)
+            .Json;
 
         Assert.Equal(id.ToString(), row["id"]!.GetValue<string>());
         Assert.Equal("deallocation", row["kind"]!.GetValue<string>());
@@ -31,8 +32,10 @@ public sealed class HoldStatusQueryTests(LedgerApiFixture fixture) : IClassFixtu
         Assert.Equal("200", row["amount"]!["quantity"]!.GetValue<string>());
         Assert.Equal("reserved", row["status"]!.GetValue<string>());
         Assert.Equal("reserved", row["bitgoStatus"]!.GetValue<string>());
-        Assert.Equal(answer["partnerDeallocationId"]!.GetValue<string>(),
-            row["partnerDeallocationId"]!.GetValue<string>());
+        Assert.Equal(
+            answer["partnerDeallocationId"]!.GetValue<string>(),
+            row["partnerDeallocationId"]!.GetValue<string>()
+        );
         Assert.Null(row["partnerAllocationId"]);
         Assert.Equal(JsonValueKind.Null, row["rejectionReason"].Kind());
         Assert.Equal(2, row["version"]!.GetValue<int>());
@@ -81,7 +84,8 @@ public sealed class HoldStatusQueryTests(LedgerApiFixture fixture) : IClassFixtu
         Guid id = await bitgo.AllocateAsync(c, "eth", "42");
 
         JsonNode row = (await bitgo.GetAsync($"/api/v1/allocations/{id}"))
-            .AssertStatus(HttpStatusCode.OK).Json;
+            .AssertStatus(HttpStatusCode.OK)
+            .Json;
 
         Assert.Equal("allocation", row["kind"]!.GetValue<string>());
         Assert.Equal("reserved", row["status"]!.GetValue<string>());
@@ -123,7 +127,9 @@ public sealed class HoldStatusQueryTests(LedgerApiFixture fixture) : IClassFixtu
     [InlineData("allocations", "allocationId:")]
     [InlineData("deallocations", "deallocationId:")]
     public async Task Malformed_hold_id_is_400_naming_the_id_and_appends_nothing(
-        string kind, string field)
+        string kind,
+        string field
+    )
     {
         long before = await fixture.CountEventsAsync();
 

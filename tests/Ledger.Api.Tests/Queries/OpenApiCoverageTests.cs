@@ -15,8 +15,9 @@ public sealed partial class OpenApiCoverageTests(LedgerApiFixture fixture)
     [Fact]
     public async Task Every_mapped_route_and_method_appears_in_the_OpenAPI_document()
     {
-        Answer document = (await fixture.BitGo().GetAsync(DocumentPath))
-            .AssertStatus(HttpStatusCode.OK);
+        Answer document = (await fixture.BitGo().GetAsync(DocumentPath)).AssertStatus(
+            HttpStatusCode.OK
+        );
         HashSet<string> documented = Operations(document.Element.GetProperty("paths"));
 
         List<string> mapped = MappedOperations();
@@ -38,8 +39,9 @@ public sealed partial class OpenApiCoverageTests(LedgerApiFixture fixture)
                 continue;
             }
             // A route without a method would not be documented: it shows as its own entry.
-            IReadOnlyList<string> methods = endpoint.Metadata.GetMetadata<HttpMethodMetadata>()
-                ?.HttpMethods ?? ["(any method)"];
+            IReadOnlyList<string> methods =
+                endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods
+                ?? ["(any method)"];
             operations.AddRange(methods.Select(m => $"{m.ToUpperInvariant()} {path}"));
         }
         return operations;

@@ -9,7 +9,9 @@ public sealed class OpenApiQuantityTests(LedgerApiFixture fixture) : IClassFixtu
     [Fact]
     public async Task The_OpenAPI_document_describes_a_BitGo_answer_quantity_as_an_integer()
     {
-        Answer document = (await fixture.BitGo().GetAsync("/openapi/v1.json")).AssertStatus(HttpStatusCode.OK);
+        Answer document = (await fixture.BitGo().GetAsync("/openapi/v1.json")).AssertStatus(
+            HttpStatusCode.OK
+        );
 
         JsonNode schemas = document.Json["components"]!["schemas"]!;
         JsonNode quantity = schemas["AmountBody"]!["properties"]!["quantity"]!;

@@ -20,7 +20,8 @@ public sealed class StaleHoldQueryTests(LedgerApiFixture fixture) : IClassFixtur
         await AgeAsync("2 hours", oldDeallocation, oldAllocation, oldCleared);
 
         IReadOnlyList<Guid> stale = (await bitgo.GetAsync("/api/v1/holds/stale"))
-            .AssertStatus(HttpStatusCode.OK).Ids();
+            .AssertStatus(HttpStatusCode.OK)
+            .Ids();
 
         Assert.Contains(oldDeallocation, stale);
         Assert.Contains(oldAllocation, stale);
@@ -86,7 +87,9 @@ public sealed class StaleHoldQueryTests(LedgerApiFixture fixture) : IClassFixtur
     [InlineData("limit=501", "limit:")]
     [InlineData("after=nope", "after:")]
     public async Task Malformed_stale_parameter_is_400_naming_it_and_appends_nothing(
-        string query, string field)
+        string query,
+        string field
+    )
     {
         long before = await fixture.CountEventsAsync();
 
@@ -100,8 +103,9 @@ public sealed class StaleHoldQueryTests(LedgerApiFixture fixture) : IClassFixtur
     [Fact]
     public async Task Stale_threshold_of_exactly_30_days_is_accepted()
     {
-        (await fixture.BitGo().GetAsync("/api/v1/holds/stale?olderThanSeconds=2592000"))
-            .AssertStatus(HttpStatusCode.OK);
+        (
+            await fixture.BitGo().GetAsync("/api/v1/holds/stale?olderThanSeconds=2592000")
+        ).AssertStatus(HttpStatusCode.OK);
     }
 
     /// <summary>Backdates holds in the read model: the test's stand-in for waiting.</summary>
@@ -109,10 +113,16 @@ public sealed class StaleHoldQueryTests(LedgerApiFixture fixture) : IClassFixtur
     {
         await fixture.ScalarAsync<object>(
             "UPDATE ledger.hold_status SET created_at = now() - $1::interval WHERE id = ANY($2)",
-            age, ids);
-        Assert.Equal(ids.Length, await fixture.ScalarAsync<long>(
-            "SELECT count(*) FROM ledger.hold_status "
-            + "WHERE id = ANY($1) AND created_at < now() - interval '1 hour'",
-            (object)ids));
+            age,
+            ids
+        );
+        Assert.Equal(
+            ids.Length,
+            await fixture.ScalarAsync<long>(
+                "SELECT count(*) FROM ledger.hold_status "
+                    + "WHERE id = ANY($1) AND created_at < now() - interval '1 hour'",
+                (object)ids
+            )
+        );
     }
 }

@@ -41,37 +41,55 @@ public sealed class ContentionTests(LedgerApiFixture fixture) : IClassFixture<Le
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
         int requestCount = BalanceCount * DeallocationsPerBalance;
-        Task<Answer>[] sends = [.. Enumerable.Range(0, requestCount).Select(i =>
-        {
-            TestConnection c = connections[i % BalanceCount];
-            Guid id = Guid.NewGuid();
-            return Task.Run(async () =>
-            {
-                await gate.Task;
-                return await AsBitGoAsync(
-                    () => bitgo.DeallocateAsync(id, c, Currency, $"{Quantity}"));
-            });
-        })];
+        Task<Answer>[] sends =
+        [
+            .. Enumerable
+                .Range(0, requestCount)
+                .Select(i =>
+                {
+                    TestConnection c = connections[i % BalanceCount];
+                    Guid id = Guid.NewGuid();
+                    return Task.Run(async () =>
+                    {
+                        await gate.Task;
+                        return await AsBitGoAsync(() =>
+                            bitgo.DeallocateAsync(id, c, Currency, $"{Quantity}")
+                        );
+                    });
+                }),
+        ];
         gate.SetResult();
         Answer[] answers = await Task.WhenAll(sends);
 
         Assert.All(answers, a => a.AssertStatus(HttpStatusCode.OK));
         for (int b = 0; b < BalanceCount; b++)
         {
-            string?[] reasons = [.. answers.Where((_, i) => i % BalanceCount == b)
-                .Select(a => a.RejectionReason())];
+            string?[] reasons =
+            [
+                .. answers.Where((_, i) => i % BalanceCount == b).Select(a => a.RejectionReason()),
+            ];
             Assert.Equal(ReservedPerBalance, reasons.Count(r => r is null));
-            Assert.Equal(DeallocationsPerBalance - ReservedPerBalance,
-                reasons.Count(r => r == "insufficient funds"));
-            Assert.Equal(BalanceRow.Of(0, FundedPerBalance, 0),
-                await fixture.BalanceAsync(connections[b], Currency));
+            Assert.Equal(
+                DeallocationsPerBalance - ReservedPerBalance,
+                reasons.Count(r => r == "insufficient funds")
+            );
+            Assert.Equal(
+                BalanceRow.Of(0, FundedPerBalance, 0),
+                await fixture.BalanceAsync(connections[b], Currency)
+            );
         }
         // Every deallocation is one stream of two events, refused or not; nothing else moved.
         Assert.Equal(eventsBefore + 2 * requestCount, await fixture.CountEventsAsync());
-        Assert.Equal(BalanceCount * ReservedPerBalance, await fixture.ScalarAsync<long>("""
-            SELECT count(*) FROM ledger.events
-            WHERE type = 'deallocation_reserved' AND data->>'connectionId' = ANY($1)
-            """, (object)connections.Select(c => c.ConnectionId.ToString()).ToArray()));
+        Assert.Equal(
+            BalanceCount * ReservedPerBalance,
+            await fixture.ScalarAsync<long>(
+                """
+                SELECT count(*) FROM ledger.events
+                WHERE type = 'deallocation_reserved' AND data->>'connectionId' = ANY($1)
+                """,
+                (object)connections.Select(c => c.ConnectionId.ToString()).ToArray()
+            )
+        );
     }
 
     /// <summary>
@@ -83,14 +101,17 @@ public sealed class ContentionTests(LedgerApiFixture fixture) : IClassFixture<Le
     [InlineData("allocation")]
     [InlineData("deallocation")]
     public async Task Racing_clears_and_releases_of_one_id_have_one_winner_and_contract_answers(
-        string kindName)
+        string kindName
+    )
     {
         const int RoundCount = 10;
         const int TaskCount = 10;
         HoldKind kind = HoldKind.Named(kindName);
         BitGoClient bitgo = fixture.BitGo();
         string[] settlements =
-            [.. Enumerable.Range(0, TaskCount).Select(i => i % 2 == 0 ? "clear" : "release")];
+        [
+            .. Enumerable.Range(0, TaskCount).Select(i => i % 2 == 0 ? "clear" : "release"),
+        ];
         for (int round = 0; round < RoundCount; round++)
         {
             TestConnection c = await bitgo.ConnectAsync();
@@ -99,11 +120,16 @@ public sealed class ContentionTests(LedgerApiFixture fixture) : IClassFixture<Le
             long eventsBefore = await fixture.CountEventsAsync();
             var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-            Task<Answer>[] sends = [.. settlements.Select(s => Task.Run(async () =>
-            {
-                await gate.Task;
-                return await AsBitGoAsync(() => bitgo.PutAsync(kind.SettlePath(id, s)));
-            }))];
+            Task<Answer>[] sends =
+            [
+                .. settlements.Select(s =>
+                    Task.Run(async () =>
+                    {
+                        await gate.Task;
+                        return await AsBitGoAsync(() => bitgo.PutAsync(kind.SettlePath(id, s)));
+                    })
+                ),
+            ];
             gate.SetResult();
             Answer[] answers = await Task.WhenAll(sends);
 
@@ -116,8 +142,10 @@ public sealed class ContentionTests(LedgerApiFixture fixture) : IClassFixture<Le
             Assert.All(won, a => a.AssertStatus(HttpStatusCode.OK));
             Assert.Single(won.Select(a => a.Body).Distinct());
             Assert.All(lost, a => a.AssertProblemNaming(HttpStatusCode.Conflict, kind.IdField));
-            Assert.All(lost, a =>
-                Assert.False(a.Json["retriable"]?.GetValue<bool>() ?? false, a.Body));
+            Assert.All(
+                lost,
+                a => Assert.False(a.Json["retriable"]?.GetValue<bool>() ?? false, a.Body)
+            );
             Assert.Equal(Expected(kind, cleared), await fixture.BalanceAsync(c, Currency));
         }
     }
@@ -131,9 +159,12 @@ public sealed class ContentionTests(LedgerApiFixture fixture) : IClassFixture<Le
         for (int sent = 1; ; sent++)
         {
             Answer answer = await send();
-            bool unknown = answer.Status == HttpStatusCode.ServiceUnavailable
-                || (answer.Status == HttpStatusCode.Conflict
-                    && answer.Json["retriable"]?.GetValue<bool>() == true);
+            bool unknown =
+                answer.Status == HttpStatusCode.ServiceUnavailable
+                || (
+                    answer.Status == HttpStatusCode.Conflict
+                    && answer.Json["retriable"]?.GetValue<bool>() == true
+                );
             if (!unknown || sent == BitGoSendsMax)
             {
                 return answer;

@@ -22,8 +22,12 @@ public sealed class DatabaseFaultTests(ProxiedApiFixture fixture) : IClassFixtur
     /// On a stalled server: the command timeout, then Npgsql's cancel request, which waits the
     /// connect timeout (twice: its SSL probe, then the request).
     /// </summary>
-    private const int StallAnswerMillisecondsMax = (DatabaseResilience.CommandTimeoutSeconds
-        + 2 * DatabaseResilience.ConnectTimeoutSeconds + 3) * 1_000;
+    private const int StallAnswerMillisecondsMax =
+        (
+            DatabaseResilience.CommandTimeoutSeconds
+            + 2 * DatabaseResilience.ConnectTimeoutSeconds
+            + 3
+        ) * 1_000;
 
     private const int ResumeMillisecondsMax = 5_000;
     private const int ReadyMarginMilliseconds = 1_000;
@@ -41,8 +45,10 @@ public sealed class DatabaseFaultTests(ProxiedApiFixture fixture) : IClassFixtur
         fixture.Proxy.Down();
         try
         {
-            answer = await bitgo.PostAsync(HoldKind.Allocation.OpenPath,
-                HoldKind.Allocation.Body(id, c, Currency, "5"));
+            answer = await bitgo.PostAsync(
+                HoldKind.Allocation.OpenPath,
+                HoldKind.Allocation.Body(id, c, Currency, "5")
+            );
             elapsed.Stop();
         }
         finally
@@ -51,11 +57,15 @@ public sealed class DatabaseFaultTests(ProxiedApiFixture fixture) : IClassFixtur
         }
 
         AssertRetriable503(answer);
-        Assert.True(elapsed.ElapsedMilliseconds < DownAnswerMillisecondsMax,
-            $"{elapsed.ElapsedMilliseconds} ms");
+        Assert.True(
+            elapsed.ElapsedMilliseconds < DownAnswerMillisecondsMax,
+            $"{elapsed.ElapsedMilliseconds} ms"
+        );
         Assert.Equal(eventsBefore, await fixture.CountEventsAsync());
-        Assert.Equal(0L, await fixture.ScalarAsync<long>(
-            "SELECT count(*) FROM ledger.streams WHERE id = $1", id));
+        Assert.Equal(
+            0L,
+            await fixture.ScalarAsync<long>("SELECT count(*) FROM ledger.streams WHERE id = $1", id)
+        );
     }
 
     [Fact]
@@ -75,15 +85,21 @@ public sealed class DatabaseFaultTests(ProxiedApiFixture fixture) : IClassFixtur
         }
         var sinceReturn = Stopwatch.StartNew();
         long readyMilliseconds = await MillisecondsUntilReadyAsync(bitgo, sinceReturn);
-        Answer write = await bitgo.PostAsync(HoldKind.Allocation.OpenPath,
-            HoldKind.Allocation.Body(Guid.NewGuid(), c, Currency, "5"));
+        Answer write = await bitgo.PostAsync(
+            HoldKind.Allocation.OpenPath,
+            HoldKind.Allocation.Body(Guid.NewGuid(), c, Currency, "5")
+        );
 
         whileDown.AssertProblem(HttpStatusCode.ServiceUnavailable);
-        Assert.True(readyMilliseconds <= ResumeMillisecondsMax,
-            $"ready after {readyMilliseconds} ms");
+        Assert.True(
+            readyMilliseconds <= ResumeMillisecondsMax,
+            $"ready after {readyMilliseconds} ms"
+        );
         write.AssertStatus(HttpStatusCode.OK);
-        Assert.True(sinceReturn.ElapsedMilliseconds <= ResumeMillisecondsMax,
-            $"{sinceReturn.ElapsedMilliseconds} ms");
+        Assert.True(
+            sinceReturn.ElapsedMilliseconds <= ResumeMillisecondsMax,
+            $"{sinceReturn.ElapsedMilliseconds} ms"
+        );
     }
 
     [Fact]
@@ -98,8 +114,10 @@ public sealed class DatabaseFaultTests(ProxiedApiFixture fixture) : IClassFixtur
         fixture.Proxy.Stall();
         try
         {
-            answer = await bitgo.PostAsync(HoldKind.Allocation.OpenPath,
-                HoldKind.Allocation.Body(id, c, Currency, "5"));
+            answer = await bitgo.PostAsync(
+                HoldKind.Allocation.OpenPath,
+                HoldKind.Allocation.Body(id, c, Currency, "5")
+            );
             elapsed.Stop();
         }
         finally
@@ -108,8 +126,10 @@ public sealed class DatabaseFaultTests(ProxiedApiFixture fixture) : IClassFixtur
         }
 
         AssertRetriable503(answer);
-        Assert.True(elapsed.ElapsedMilliseconds < StallAnswerMillisecondsMax,
-            $"{elapsed.ElapsedMilliseconds} ms");
+        Assert.True(
+            elapsed.ElapsedMilliseconds < StallAnswerMillisecondsMax,
+            $"{elapsed.ElapsedMilliseconds} ms"
+        );
         Assert.Equal(eventsBefore, await fixture.CountEventsAsync());
     }
 
@@ -133,7 +153,8 @@ public sealed class DatabaseFaultTests(ProxiedApiFixture fixture) : IClassFixtur
         answer.AssertProblem(HttpStatusCode.ServiceUnavailable);
         Assert.True(
             elapsed.ElapsedMilliseconds < Health.ReadyTimeoutMilliseconds + ReadyMarginMilliseconds,
-            $"{elapsed.ElapsedMilliseconds} ms");
+            $"{elapsed.ElapsedMilliseconds} ms"
+        );
     }
 
     /// <summary>
@@ -183,8 +204,10 @@ public sealed class DatabaseFaultTests(ProxiedApiFixture fixture) : IClassFixtur
 
         first.AssertStatus(HttpStatusCode.OK);
         Assert.Equal(first.Body, retry.Body);
-        Assert.Equal("deallocation_requested,deallocation_reserved,deallocation_cleared",
-            await StreamAsync(id));
+        Assert.Equal(
+            "deallocation_requested,deallocation_reserved,deallocation_cleared",
+            await StreamAsync(id)
+        );
         Assert.Equal("70/0/0", await BalanceAsync(c));
     }
 
@@ -207,13 +230,21 @@ public sealed class DatabaseFaultTests(ProxiedApiFixture fixture) : IClassFixtur
         return since.ElapsedMilliseconds;
     }
 
-    private async Task<string?> StreamAsync(Guid id) => await fixture.ScalarAsync<string>("""
-        SELECT string_agg(type, ',' ORDER BY version) FROM ledger.events WHERE stream_id = $1
-        """, id);
+    private async Task<string?> StreamAsync(Guid id) =>
+        await fixture.ScalarAsync<string>(
+            """
+            SELECT string_agg(type, ',' ORDER BY version) FROM ledger.events WHERE stream_id = $1
+            """,
+            id
+        );
 
     private async Task<string?> BalanceAsync(TestConnection c) =>
-        await fixture.ScalarAsync<string>("""
-        SELECT available::text || '/' || reserved::text || '/' || pending_credit::text
-        FROM ledger.balances WHERE connection_id = $1 AND currency = $2
-        """, c.ConnectionId, Currency);
+        await fixture.ScalarAsync<string>(
+            """
+            SELECT available::text || '/' || reserved::text || '/' || pending_credit::text
+            FROM ledger.balances WHERE connection_id = $1 AND currency = $2
+            """,
+            c.ConnectionId,
+            Currency
+        );
 }

@@ -82,7 +82,8 @@ public sealed class DatabaseProxy : IAsyncDisposable
             if (_flowing.Task.IsCompleted)
             {
                 _flowing = new TaskCompletionSource(
-                    TaskCreationOptions.RunContinuationsAsynchronously);
+                    TaskCreationOptions.RunContinuationsAsynchronously
+                );
             }
         }
     }
@@ -122,8 +123,11 @@ public sealed class DatabaseProxy : IAsyncDisposable
     private void Listen()
     {
         var listener = new TcpListener(IPAddress.Loopback, Port);
-        listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress,
-            true);
+        listener.Server.SetSocketOption(
+            SocketOptionLevel.Socket,
+            SocketOptionName.ReuseAddress,
+            true
+        );
         listener.Start();
         _listener = listener;
         _ = AcceptAsync(listener);
@@ -138,8 +142,8 @@ public sealed class DatabaseProxy : IAsyncDisposable
             {
                 client = await listener.AcceptTcpClientAsync(_closing.Token);
             }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException
-                or OperationCanceledException)
+            catch (Exception e)
+                when (e is SocketException or ObjectDisposedException or OperationCanceledException)
             {
                 return;
             }
@@ -200,8 +204,13 @@ public sealed class DatabaseProxy : IAsyncDisposable
                 }
             }
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException
-            or OperationCanceledException)
+        catch (Exception e)
+            when (e
+                    is IOException
+                        or SocketException
+                        or ObjectDisposedException
+                        or OperationCanceledException
+            )
         {
             // The other side or the test cut the link.
         }

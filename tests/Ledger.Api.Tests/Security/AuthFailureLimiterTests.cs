@@ -15,12 +15,14 @@ public sealed class RateLimitHost : SecurityHost
     public const int FailuresPerWindowMax = 3;
 
     protected override IEnumerable<KeyValuePair<string, string>> Settings =>
-    [
-        .. TestCredentials.Settings(),
-        new("Auth:FailuresPerWindowMax",
-            FailuresPerWindowMax.ToString(CultureInfo.InvariantCulture)),
-        new("Auth:FailureWindowSeconds", "3600"),
-    ];
+        [
+            .. TestCredentials.Settings(),
+            new(
+                "Auth:FailuresPerWindowMax",
+                FailuresPerWindowMax.ToString(CultureInfo.InvariantCulture)
+            ),
+            new("Auth:FailureWindowSeconds", "3600"),
+        ];
 
     protected override bool AddressFromHeader => true;
 }
@@ -65,8 +67,10 @@ public sealed class AuthFailureLimiterTests(RateLimitHost host) : IClassFixture<
     [Fact]
     public async Task Failures_from_one_address_do_not_block_another()
     {
-        await FailAsync(Client("192.0.2.3", unsigned: true),
-            RateLimitHost.FailuresPerWindowMax + 1);
+        await FailAsync(
+            Client("192.0.2.3", unsigned: true),
+            RateLimitHost.FailuresPerWindowMax + 1
+        );
         long before = await host.CountEventsAsync();
 
         Answer other = await ActivateAsync(Client("192.0.2.4"));
@@ -82,8 +86,9 @@ public sealed class AuthFailureLimiterTests(RateLimitHost host) : IClassFixture<
         BitGoClient stranger = new(Http("192.0.2.5")) { ApiKey = "unknown-key-0123456789abcdef" };
         for (int i = 0; i < RateLimitHost.FailuresPerWindowMax; i++)
         {
-            (await stranger.GetAsync($"/api/v1/clients/{Guid.NewGuid()}/balances"))
-                .AssertProblem(HttpStatusCode.Unauthorized);
+            (await stranger.GetAsync($"/api/v1/clients/{Guid.NewGuid()}/balances")).AssertProblem(
+                HttpStatusCode.Unauthorized
+            );
         }
 
         Answer valid = await ActivateAsync(Client("192.0.2.5"));
@@ -98,8 +103,12 @@ public sealed class AuthFailureLimiterTests(RateLimitHost host) : IClassFixture<
         BitGoClient reader = new(Http("192.0.2.6")) { ApiKey = TestCredentials.ReaderApiKey };
         for (int i = 0; i < RateLimitHost.FailuresPerWindowMax + 1; i++)
         {
-            (await reader.PostAsync($"/api/v1/connections/{Guid.NewGuid()}/deactivate",
-                new JsonObject { ["reason"] = "r" })).AssertProblem(HttpStatusCode.Forbidden);
+            (
+                await reader.PostAsync(
+                    $"/api/v1/connections/{Guid.NewGuid()}/deactivate",
+                    new JsonObject { ["reason"] = "r" }
+                )
+            ).AssertProblem(HttpStatusCode.Forbidden);
         }
 
         Answer valid = await ActivateAsync(Client("192.0.2.6"));
@@ -124,7 +133,8 @@ public sealed class AuthFailureLimiterTests(RateLimitHost host) : IClassFixture<
             Answer answer = await ActivateAsync(unsigned);
             Assert.True(
                 answer.Status is HttpStatusCode.Unauthorized or HttpStatusCode.TooManyRequests,
-                $"expected a refusal, got {(int)answer.Status}: {answer.Body}");
+                $"expected a refusal, got {(int)answer.Status}: {answer.Body}"
+            );
             if (i < RateLimitHost.FailuresPerWindowMax)
             {
                 answer.AssertProblem(HttpStatusCode.Unauthorized);
@@ -135,8 +145,11 @@ public sealed class AuthFailureLimiterTests(RateLimitHost host) : IClassFixture<
     private static void AssertTooMany(Answer answer)
     {
         answer.AssertProblem(HttpStatusCode.TooManyRequests);
-        Assert.StartsWith("authentication: too many failures", answer.Error,
-            StringComparison.Ordinal);
+        Assert.StartsWith(
+            "authentication: too many failures",
+            answer.Error,
+            StringComparison.Ordinal
+        );
     }
 
     /// <summary>Activates a fresh connection: appends whenever it is let through.</summary>

@@ -29,15 +29,20 @@ public sealed class BodyLimitTests(HostileInputHost host) : IClassFixture<Hostil
 
     [Theory]
     [MemberData(nameof(OversizedCases))]
-    public async Task Body_over_16_KiB_is_413_problem_and_appends_nothing(string endpoint,
-        bool chunked)
+    public async Task Body_over_16_KiB_is_413_problem_and_appends_nothing(
+        string endpoint,
+        bool chunked
+    )
     {
         BodyEndpoint target = HostileCorpus.BodyEndpoints.Single(e => e.Name == endpoint);
         byte[] body = Padded(target.ValidBody(await host.ConnectionAsync()), BodyBytesMax + 1);
         long before = await host.CountEventsAsync();
 
-        Answer answer = await host.Factory.CreateClient().SendSignedAsync(
-            new RawRequest(HttpMethod.Post, target.Path, body) { Chunked = chunked });
+        Answer answer = await host
+            .Factory.CreateClient()
+            .SendSignedAsync(
+                new RawRequest(HttpMethod.Post, target.Path, body) { Chunked = chunked }
+            );
 
         answer.AssertProblem(HttpStatusCode.RequestEntityTooLarge);
         Assert.Equal(before, await host.CountEventsAsync());
@@ -47,12 +52,13 @@ public sealed class BodyLimitTests(HostileInputHost host) : IClassFixture<Hostil
     public async Task Body_over_16_KiB_on_deactivate_is_413_problem_and_appends_nothing()
     {
         TestConnection connection = await host.BitGo().ConnectAsync();
-        string body = HostileCorpus.Write(new JsonObject { ["reason"] = "r" })
+        string body = HostileCorpus
+            .Write(new JsonObject { ["reason"] = "r" })
             .PadRight(BodyBytesMax + 1);
         long before = await host.CountEventsAsync();
 
-        Answer answer = await host.BitGo().PostAsync(
-            $"/api/v1/connections/{connection.ConnectionId}/deactivate", body);
+        Answer answer = await host.BitGo()
+            .PostAsync($"/api/v1/connections/{connection.ConnectionId}/deactivate", body);
 
         answer.AssertProblem(HttpStatusCode.RequestEntityTooLarge);
         Assert.Equal(before, await host.CountEventsAsync());
@@ -65,8 +71,9 @@ public sealed class BodyLimitTests(HostileInputHost host) : IClassFixture<Hostil
         BodyEndpoint target = HostileCorpus.BodyEndpoints.Single(e => e.Name == endpoint);
         byte[] body = Padded(target.ValidBody(await host.ConnectionAsync()), BodyBytesMax);
 
-        Answer answer = await host.Factory.CreateClient().SendSignedAsync(
-            new RawRequest(HttpMethod.Post, target.Path, body));
+        Answer answer = await host
+            .Factory.CreateClient()
+            .SendSignedAsync(new RawRequest(HttpMethod.Post, target.Path, body));
 
         answer.AssertStatus(HttpStatusCode.OK);
     }

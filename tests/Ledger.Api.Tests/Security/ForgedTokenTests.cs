@@ -33,26 +33,41 @@ public sealed class ForgedTokenTests(AuthHost host) : IClassFixture<AuthHost>
         ["hs256_keyed_with_the_public_key_pem"] = new(HmacWithPublicKeyPem, AlgorithmNotAllowed),
         ["signed_with_another_rsa_key"] = new(b => Mint(b, AttackerKey), BadSignature),
         ["payload_tampered_after_signing"] = new(WithTamperedPayload, BadSignature),
-        ["expired"] = new(b => Signed(b, c =>
-        {
-            c["iat"] = NowSeconds - 120;
-            c["exp"] = NowSeconds - 60;
-        }), "expired"),
+        ["expired"] = new(
+            b =>
+                Signed(
+                    b,
+                    c =>
+                    {
+                        c["iat"] = NowSeconds - 120;
+                        c["exp"] = NowSeconds - 60;
+                    }
+                ),
+            "expired"
+        ),
         ["not_yet_valid"] = new(b => Signed(b, c => c["nbf"] = NowSeconds + 30), "not yet valid"),
-        ["issued_in_the_future"] = new(b => Signed(b, c => c["iat"] = NowSeconds + 30),
-            "issued in the future"),
+        ["issued_in_the_future"] = new(
+            b => Signed(b, c => c["iat"] = NowSeconds + 30),
+            "issued in the future"
+        ),
         ["lifetime_of_61_seconds"] = new(
-            b => Signed(b, c => c["exp"] = c["iat"]!.GetValue<long>() + 61), "lifetime over 60 s"),
+            b => Signed(b, c => c["exp"] = c["iat"]!.GetValue<long>() + 61),
+            "lifetime over 60 s"
+        ),
         ["exp_missing"] = new(b => Signed(b, c => c.Remove("exp")), "exp missing"),
         ["jti_missing"] = new(b => Signed(b, c => c.Remove("jti")), "jti missing"),
         ["jti_empty"] = new(b => Signed(b, c => c["jti"] = ""), "jti missing"),
-        ["duplicate_exp_claim"] = new(b => Sign(Header(),
-            Claims(b)[..^1] + ",\"exp\":" + (NowSeconds + 3600) + "}"), Malformed),
+        ["duplicate_exp_claim"] = new(
+            b => Sign(Header(), Claims(b)[..^1] + ",\"exp\":" + (NowSeconds + 3600) + "}"),
+            Malformed
+        ),
         ["malformed_base64_character"] = new(b => WithSegment(b, 1, s => "+" + s[1..]), Malformed),
         ["malformed_base64_padding"] = new(b => WithSegment(b, 1, s => s + "=="), Malformed),
         ["header_segment_missing"] = new(b => WithSegment(b, 0, _ => ""), Malformed),
         ["body_hash_of_another_body"] = new(
-            _ => TestCredentials.SignFor("{\"other\":true}"u8), "body hash does not match"),
+            _ => TestCredentials.SignFor("{\"other\":true}"u8),
+            "body hash does not match"
+        ),
     };
 
     public static TheoryData<string> ForgeryNames() => [.. Forgeries.Keys];
@@ -60,14 +75,16 @@ public sealed class ForgedTokenTests(AuthHost host) : IClassFixture<AuthHost>
     [Theory]
     [MemberData(nameof(ForgeryNames))]
     public async Task Forged_token_is_401_naming_the_failed_check_and_appends_nothing(
-        string forgery)
+        string forgery
+    )
     {
         byte[] body = await AllocationBodyAsync();
         string? token = Forgeries[forgery].Token(body);
         long before = await host.CountEventsAsync();
 
-        Answer answer = await host.Factory.CreateClient().SendAsync(
-            new RawRequest(HttpMethod.Post, AllocationsPath, body), token);
+        Answer answer = await host
+            .Factory.CreateClient()
+            .SendAsync(new RawRequest(HttpMethod.Post, AllocationsPath, body), token);
 
         answer.AssertSignatureRefused($"{Forgeries[forgery].Check} (", token);
         Assert.Equal(before, await host.CountEventsAsync());
@@ -80,8 +97,9 @@ public sealed class ForgedTokenTests(AuthHost host) : IClassFixture<AuthHost>
         byte[] body = await AllocationBodyAsync();
         long before = await host.CountEventsAsync();
 
-        Answer answer = await host.Factory.CreateClient().SendSignedAsync(
-            new RawRequest(HttpMethod.Post, AllocationsPath, body));
+        Answer answer = await host
+            .Factory.CreateClient()
+            .SendSignedAsync(new RawRequest(HttpMethod.Post, AllocationsPath, body));
 
         answer.AssertStatus(HttpStatusCode.OK);
         Assert.True(await host.CountEventsAsync() > before);
@@ -93,12 +111,15 @@ public sealed class ForgedTokenTests(AuthHost host) : IClassFixture<AuthHost>
         byte[] body = await AllocationBodyAsync();
         string token = TestCredentials.SignFor(body);
         HttpClient http = host.Factory.CreateClient();
-        (await http.SendAsync(new RawRequest(HttpMethod.Post, AllocationsPath, body), token))
-            .AssertStatus(HttpStatusCode.OK);
+        (
+            await http.SendAsync(new RawRequest(HttpMethod.Post, AllocationsPath, body), token)
+        ).AssertStatus(HttpStatusCode.OK);
         long before = await host.CountEventsAsync();
 
         Answer replay = await http.SendAsync(
-            new RawRequest(HttpMethod.Post, AllocationsPath, body), token);
+            new RawRequest(HttpMethod.Post, AllocationsPath, body),
+            token
+        );
 
         replay.AssertSignatureRefused("jti already used", token);
         Assert.Equal(before, await host.CountEventsAsync());
@@ -116,8 +137,10 @@ public sealed class ForgedTokenTests(AuthHost host) : IClassFixture<AuthHost>
             },
         };
         // Two valid tokens: the filter must not pick one of them.
-        request.Headers.Add(BitGoClient.SignatureHeader,
-            [TestCredentials.SignFor(body), TestCredentials.SignFor(body)]);
+        request.Headers.Add(
+            BitGoClient.SignatureHeader,
+            [TestCredentials.SignFor(body), TestCredentials.SignFor(body)]
+        );
         long before = await host.CountEventsAsync();
 
         using HttpResponseMessage response = await host.Factory.CreateClient().SendAsync(request);
@@ -139,28 +162,40 @@ public sealed class ForgedTokenTests(AuthHost host) : IClassFixture<AuthHost>
         TestConnection connection = await bitgo.ConnectAsync();
         await bitgo.FundAsync(connection, "btc", "5");
         Guid id = Guid.NewGuid();
-        byte[] body = Encoding.UTF8.GetBytes(HostileCorpus.Write(
-            HoldKind.Deallocation.Body(id, connection, "btc", "5")));
+        byte[] body = Encoding.UTF8.GetBytes(
+            HostileCorpus.Write(HoldKind.Deallocation.Body(id, connection, "btc", "5"))
+        );
         string token = TestCredentials.SignFor(body);
         HttpClient http = host.Factory.CreateClient();
         var replay = new RawRequest(HttpMethod.Post, "/bitgo/v1/deallocations", body);
         long before = await host.CountEventsAsync();
 
-        Answer[] answers = await Task.WhenAll(Enumerable.Range(0, Replays)
-            .Select(_ => Task.Run(() => http.SendAsync(replay, token))));
+        Answer[] answers = await Task.WhenAll(
+            Enumerable.Range(0, Replays).Select(_ => Task.Run(() => http.SendAsync(replay, token)))
+        );
 
         Assert.Single(answers, a => a.Status == HttpStatusCode.OK);
-        Assert.All(answers.Where(a => a.Status != HttpStatusCode.OK),
-            a => a.AssertSignatureRefused("jti already used", token));
+        Assert.All(
+            answers.Where(a => a.Status != HttpStatusCode.OK),
+            a => a.AssertSignatureRefused("jti already used", token)
+        );
         long appended = await host.CountEventsAsync() - before;
-        Assert.Equal(appended, await host.ScalarAsync<long>(
-            "SELECT count(*) FROM ledger.events WHERE stream_id = $1", id));
+        Assert.Equal(
+            appended,
+            await host.ScalarAsync<long>(
+                "SELECT count(*) FROM ledger.events WHERE stream_id = $1",
+                id
+            )
+        );
         Assert.True(appended > 0);
     }
 
     private async Task<byte[]> AllocationBodyAsync() =>
-        Encoding.UTF8.GetBytes(HostileCorpus.Write(
-            HoldKind.Allocation.Body(Guid.NewGuid(), await host.ConnectionAsync(), "btc", "5")));
+        Encoding.UTF8.GetBytes(
+            HostileCorpus.Write(
+                HoldKind.Allocation.Body(Guid.NewGuid(), await host.ConnectionAsync(), "btc", "5")
+            )
+        );
 
     private static string Signed(byte[] body, Action<JsonObject> change) =>
         Sign(Header(), Claims(body, change));

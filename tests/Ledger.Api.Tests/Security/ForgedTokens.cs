@@ -50,8 +50,10 @@ public static class ForgedTokens
     /// <summary>RS256 over any header and payload text, by default with the test key.</summary>
     public static string Sign(string header, string payload, RSA? key = null)
     {
-        using var minter = new BitGoTokenMinter(key ?? TestCredentials.BitGoPrivateKey,
-            TimeProvider.System);
+        using var minter = new BitGoTokenMinter(
+            key ?? TestCredentials.BitGoPrivateKey,
+            TimeProvider.System
+        );
         return minter.MintRaw(Encoding.UTF8.GetBytes(header), Encoding.UTF8.GetBytes(payload));
     }
 

@@ -20,21 +20,35 @@ public enum FieldKind
 public sealed record CorpusField(string Path, FieldKind Kind, int LengthMax = 0);
 
 /// <summary>A BitGo endpoint that takes a body, and a valid body for it.</summary>
-public sealed record BodyEndpoint(string Name, string Path, IReadOnlyList<CorpusField> Fields,
-    Func<TestConnection, JsonObject> ValidBody);
+public sealed record BodyEndpoint(
+    string Name,
+    string Path,
+    IReadOnlyList<CorpusField> Fields,
+    Func<TestConnection, JsonObject> ValidBody
+);
 
 /// <summary>A BitGo endpoint with an id in its path.</summary>
-public sealed record PathEndpoint(string Name, HttpMethod Method, string PathBefore,
-    string PathAfter);
+public sealed record PathEndpoint(
+    string Name,
+    HttpMethod Method,
+    string PathBefore,
+    string PathAfter
+);
 
 /// <summary>A hostile body: its exact bytes, its content type (null: none), and whether its
 /// length is announced.</summary>
-public sealed record HostileBody(byte[] Bytes, string? ContentType = "application/json",
-    bool Chunked = false);
+public sealed record HostileBody(
+    byte[] Bytes,
+    string? ContentType = "application/json",
+    bool Chunked = false
+);
 
 /// <summary>One hostile request, named "endpoint / case" in the test list.</summary>
-public sealed record HostileCase(string Endpoint, string Name,
-    Func<TestConnection, RawRequest> Build);
+public sealed record HostileCase(
+    string Endpoint,
+    string Name,
+    Func<TestConnection, RawRequest> Build
+);
 
 /// <summary>
 /// The hostile-input corpus of issue 4, generated in code so that every field of every BitGo
@@ -60,18 +74,30 @@ public static class HostileCorpus
 
     public static readonly IReadOnlyList<BodyEndpoint> BodyEndpoints =
     [
-        new("post_connections", "/bitgo/v1/connections",
-        [
-            new("connectionId", FieldKind.Uuid, 64),
-            new("clientId", FieldKind.Uuid, 64),
-            new("clientWalletId", FieldKind.Text, 64),
-            new("partnerId", FieldKind.Uuid, 64),
-            new("connectionToken", FieldKind.Text, 1024),
-        ], _ => ConnectionBody()),
-        new("post_allocations", "/bitgo/v1/allocations", HoldFields("allocationId"),
-            c => HoldKind.Allocation.Body(Guid.NewGuid(), c, "btc", "5")),
-        new("post_deallocations", "/bitgo/v1/deallocations", HoldFields("deallocationId"),
-            c => HoldKind.Deallocation.Body(Guid.NewGuid(), c, "btc", "5")),
+        new(
+            "post_connections",
+            "/bitgo/v1/connections",
+            [
+                new("connectionId", FieldKind.Uuid, 64),
+                new("clientId", FieldKind.Uuid, 64),
+                new("clientWalletId", FieldKind.Text, 64),
+                new("partnerId", FieldKind.Uuid, 64),
+                new("connectionToken", FieldKind.Text, 1024),
+            ],
+            _ => ConnectionBody()
+        ),
+        new(
+            "post_allocations",
+            "/bitgo/v1/allocations",
+            HoldFields("allocationId"),
+            c => HoldKind.Allocation.Body(Guid.NewGuid(), c, "btc", "5")
+        ),
+        new(
+            "post_deallocations",
+            "/bitgo/v1/deallocations",
+            HoldFields("deallocationId"),
+            c => HoldKind.Deallocation.Body(Guid.NewGuid(), c, "btc", "5")
+        ),
     ];
 
     public static readonly IReadOnlyList<PathEndpoint> PathEndpoints =
@@ -90,11 +116,14 @@ public static class HostileCorpus
         .. PathEndpoints.SelectMany(PathCases),
         .. BodyEndpoints.SelectMany(e => MethodCases(e.Name, e.Path)),
         .. PathEndpoints.SelectMany(e =>
-            MethodCases(e.Name, e.PathBefore + Guid.NewGuid() + e.PathAfter)),
+            MethodCases(e.Name, e.PathBefore + Guid.NewGuid() + e.PathAfter)
+        ),
     ];
 
-    private static readonly Dictionary<string, HostileCase> CasesByKey =
-        Cases.ToDictionary(c => Key(c.Endpoint, c.Name), StringComparer.Ordinal);
+    private static readonly Dictionary<string, HostileCase> CasesByKey = Cases.ToDictionary(
+        c => Key(c.Endpoint, c.Name),
+        StringComparer.Ordinal
+    );
 
     public static TheoryData<string, string> All()
     {
@@ -130,16 +159,16 @@ public static class HostileCorpus
     }
 
     private static IReadOnlyList<CorpusField> HoldFields(string idField) =>
-    [
-        new(idField, FieldKind.Uuid, 64),
-        new("amount", FieldKind.Amount),
-        new("amount.currency", FieldKind.Currency, 64),
-        new("amount.quantity", FieldKind.Quantity),
-        new("clientId", FieldKind.Uuid, 64),
-        new("connectionId", FieldKind.Uuid, 64),
-        new("partnersConnectionId", FieldKind.Text, 64),
-        new("partnerClientId", FieldKind.Text, 64),
-    ];
+        [
+            new(idField, FieldKind.Uuid, 64),
+            new("amount", FieldKind.Amount),
+            new("amount.currency", FieldKind.Currency, 64),
+            new("amount.quantity", FieldKind.Quantity),
+            new("clientId", FieldKind.Uuid, 64),
+            new("connectionId", FieldKind.Uuid, 64),
+            new("partnersConnectionId", FieldKind.Text, 64),
+            new("partnerClientId", FieldKind.Text, 64),
+        ];
 
     // ---- Body cases -------------------------------------------------------------------------
 
@@ -150,31 +179,44 @@ public static class HostileCorpus
             .. endpoint.Fields.SelectMany(FieldCases),
             .. WholeBodyCases(endpoint),
         ];
-        return cases.Select(c => new HostileCase(endpoint.Name, c.Name, connection =>
-        {
-            HostileBody body = c.Write(endpoint.ValidBody(connection));
-            return new RawRequest(HttpMethod.Post, endpoint.Path, body.Bytes, body.ContentType)
+        return cases.Select(c => new HostileCase(
+            endpoint.Name,
+            c.Name,
+            connection =>
             {
-                Chunked = body.Chunked,
-            };
-        }));
+                HostileBody body = c.Write(endpoint.ValidBody(connection));
+                return new RawRequest(HttpMethod.Post, endpoint.Path, body.Bytes, body.ContentType)
+                {
+                    Chunked = body.Chunked,
+                };
+            }
+        ));
     }
 
     /// <summary>Every hostile value of one field, each named "field_problem".</summary>
     private static IEnumerable<(string, Func<JsonObject, HostileBody>)> FieldCases(
-        CorpusField field)
+        CorpusField field
+    )
     {
         foreach ((string problem, string? rawValue) in FieldValues(field))
         {
-            yield return ($"{field.Path}_{problem}", body => Text(rawValue is null
-                ? Without(body, field.Path)
-                : WithRawValue(body, field.Path, rawValue)));
+            yield return (
+                $"{field.Path}_{problem}",
+                body =>
+                    Text(
+                        rawValue is null
+                            ? Without(body, field.Path)
+                            : WithRawValue(body, field.Path, rawValue)
+                    )
+            );
         }
         yield return ($"{field.Path}_duplicate_key", body => Text(WithDuplicate(body, field)));
         if (field.Kind is FieldKind.Uuid or FieldKind.Text or FieldKind.Currency)
         {
-            yield return ($"{field.Path}_invalid_utf8_byte", body => Utf8Breaking(body, field.Path,
-                [(byte)'a', 0xFF, (byte)'b']));
+            yield return (
+                $"{field.Path}_invalid_utf8_byte",
+                body => Utf8Breaking(body, field.Path, [(byte)'a', 0xFF, (byte)'b'])
+            );
         }
     }
 
@@ -201,17 +243,20 @@ public static class HostileCorpus
     }
 
     private static IEnumerable<(string, string?)> StringValues(CorpusField field) =>
-    [
-        ("as_number", "42"),
-        ("as_object", "{}"),
-        ("empty_string", "\"\""),
-        ($"overlong_{field.LengthMax + 1}_chars", JsonString(new string('a', field.LengthMax + 1))),
-        ("control_character_bell", JsonString("ab\u0007cd")),
-        ("control_character_nul", JsonString("ab\0cd")),
-        ("control_character_newline", JsonString("ab\ncd")),
-        ("raw_unescaped_control_byte", "\"ab\u0001cd\""),
-        ("lone_surrogate_escape", "\"ab\\ud800cd\""),
-    ];
+        [
+            ("as_number", "42"),
+            ("as_object", "{}"),
+            ("empty_string", "\"\""),
+            (
+                $"overlong_{field.LengthMax + 1}_chars",
+                JsonString(new string('a', field.LengthMax + 1))
+            ),
+            ("control_character_bell", JsonString("ab\u0007cd")),
+            ("control_character_nul", JsonString("ab\0cd")),
+            ("control_character_newline", JsonString("ab\ncd")),
+            ("raw_unescaped_control_byte", "\"ab\u0001cd\""),
+            ("lone_surrogate_escape", "\"ab\\ud800cd\""),
+        ];
 
     private static IEnumerable<(string, string?)> UuidValues()
     {
@@ -230,13 +275,13 @@ public static class HostileCorpus
     }
 
     private static IEnumerable<(string, string?)> CurrencyValues() =>
-    [
-        ("sql_metacharacters", JsonString(SqlMetacharacters)),
-        ("upper_case", JsonString("BTC")),
-        ("cyrillic_homoglyph", JsonString("bt\u0441")),
-        ("path_traversal", JsonString("../btc")),
-        ("inner_space", JsonString("b tc")),
-    ];
+        [
+            ("sql_metacharacters", JsonString(SqlMetacharacters)),
+            ("upper_case", JsonString("BTC")),
+            ("cyrillic_homoglyph", JsonString("bt\u0441")),
+            ("path_traversal", JsonString("../btc")),
+            ("inner_space", JsonString("b tc")),
+        ];
 
     /// <summary>Quantity: a string or number of canonical positive digits, nothing else.</summary>
     private static IEnumerable<(string, string?)> QuantityValues()
@@ -276,18 +321,24 @@ public static class HostileCorpus
     }
 
     private static IEnumerable<(string, string?)> AmountValues() =>
-    [
-        ("as_number", "5"),
-        ("as_string", JsonString("5 btc")),
-        ("as_pair_array", "[\"btc\",\"5\"]"),
-        ("empty_object", "{}"),
-        ("nested_deeper_than_8", "{\"currency\":\"btc\",\"quantity\":\"5\",\"x\":"
-            + new string('[', 9) + new string(']', 9) + "}"),
-    ];
+        [
+            ("as_number", "5"),
+            ("as_string", JsonString("5 btc")),
+            ("as_pair_array", "[\"btc\",\"5\"]"),
+            ("empty_object", "{}"),
+            (
+                "nested_deeper_than_8",
+                "{\"currency\":\"btc\",\"quantity\":\"5\",\"x\":"
+                    + new string('[', 9)
+                    + new string(']', 9)
+                    + "}"
+            ),
+        ];
 
     /// <summary>Breaks the body as a whole: syntax, encoding, size, media type.</summary>
     private static IEnumerable<(string, Func<JsonObject, HostileBody>)> WholeBodyCases(
-        BodyEndpoint endpoint)
+        BodyEndpoint endpoint
+    )
     {
         string firstText = endpoint.Fields.First(f => f.Kind == FieldKind.Text).Path;
         string firstField = endpoint.Fields[0].Path;
@@ -308,41 +359,55 @@ public static class HostileCorpus
             ("line_comment", b => Text(Write(b)[..^1] + "//comment\n}")),
             ("block_comment", b => Text("/*comment*/" + Write(b))),
             ("single_quoted", b => Text(Write(b).Replace('"', '\''))),
-            ("unquoted_key", b => Text(Write(b).Replace($"\"{firstField}\"", firstField,
-                StringComparison.Ordinal))),
+            (
+                "unquoted_key",
+                b =>
+                    Text(
+                        Write(b).Replace($"\"{firstField}\"", firstField, StringComparison.Ordinal)
+                    )
+            ),
             ("two_bodies_concatenated", b => Text(Write(b) + Write(b))),
             ("trailing_garbage", b => Text(Write(b) + "x")),
             ("nested_9_arrays_in_extra_field", b => Text(WithExtra(b, NestedArrays(9)))),
             ("nested_9_objects_in_extra_field", b => Text(WithExtra(b, NestedObjects(9)))),
-            ("nested_100000_open_arrays_in_extra_field",
-                b => Text(WithExtra(b, new string('[', 100_000)))),
+            (
+                "nested_100000_open_arrays_in_extra_field",
+                b => Text(WithExtra(b, new string('[', 100_000)))
+            ),
             ("utf8_bom_prefixed", b => Prefixed([0xEF, 0xBB, 0xBF], b)),
             ("invalid_utf8_overlong_slash", b => Utf8Breaking(b, firstText, [0xC0, 0xAF])),
-            ("invalid_utf8_lone_continuation_byte",
-                b => Utf8Breaking(b, firstText, [(byte)'a', 0x80])),
+            (
+                "invalid_utf8_lone_continuation_byte",
+                b => Utf8Breaking(b, firstText, [(byte)'a', 0x80])
+            ),
             ("invalid_utf8_truncated_sequence", b => Utf8Breaking(b, firstText, [0xE2, 0x82])),
             ("invalid_utf8_encoded_surrogate", b => Utf8Breaking(b, firstText, [0xED, 0xA0, 0x80])),
             ("invalid_utf8_byte_before_body", b => Prefixed([0xFF], b)),
             ("utf16_encoded_body", b => new HostileBody(Encoding.Unicode.GetBytes(Write(b)))),
-            ("utf16_encoded_body_declared_in_charset", b => new HostileBody(
-                Encoding.Unicode.GetBytes(Write(b)), "application/json; charset=utf-16")),
+            (
+                "utf16_encoded_body_declared_in_charset",
+                b => new HostileBody(
+                    Encoding.Unicode.GetBytes(Write(b)),
+                    "application/json; charset=utf-16"
+                )
+            ),
             ("nul_byte_after_body", b => Text(Write(b) + "\0")),
             ("oversized_16_KiB_plus_1_in_extra_field", b => Oversized(b)),
             ("oversized_16_KiB_plus_1_whitespace", b => Text(Write(b).PadRight(BodyBytesMax + 1))),
-            ("oversized_20_KiB_without_content_length", b => Text(Write(b).PadRight(20 * 1024)) with
-            {
-                Chunked = true,
-            }),
+            (
+                "oversized_20_KiB_without_content_length",
+                b => Text(Write(b).PadRight(20 * 1024)) with { Chunked = true }
+            ),
             ("oversized_1_MiB", b => Text(Write(b).PadRight(1024 * 1024))),
             ("content_type_text_plain", b => Text(Write(b)) with { ContentType = "text/plain" }),
-            ("content_type_form_urlencoded", b => Text(FormOf(b)) with
-            {
-                ContentType = "application/x-www-form-urlencoded",
-            }),
-            ("content_type_form_with_json_body", b => Text(Write(b)) with
-            {
-                ContentType = "application/x-www-form-urlencoded",
-            }),
+            (
+                "content_type_form_urlencoded",
+                b => Text(FormOf(b)) with { ContentType = "application/x-www-form-urlencoded" }
+            ),
+            (
+                "content_type_form_with_json_body",
+                b => Text(Write(b)) with { ContentType = "application/x-www-form-urlencoded" }
+            ),
             ("content_type_missing", b => Text(Write(b)) with { ContentType = null }),
             ("content_type_multipart", b => Typed(b, "multipart/form-data; boundary=x")),
             ("content_type_xml", _ => Text("<a>1</a>") with { ContentType = "application/xml" }),
@@ -354,31 +419,62 @@ public static class HostileCorpus
     // ---- Path cases -------------------------------------------------------------------------
 
     private static IEnumerable<HostileCase> PathCases(PathEndpoint endpoint) =>
-    [
-        .. HostileIds().Select(id => new HostileCase(endpoint.Name, "id_" + id.Name, _ =>
-            new RawRequest(endpoint.Method, endpoint.PathBefore + id.Segment + endpoint.PathAfter,
-                null, null))),
-        // Traversal to a path no route matches, from a client that accepts only HTML: the 404
-        // comes from routing, not from a handler, and must still be ProblemDetails.
-        new(endpoint.Name, "id_dot_dot_slash_to_no_route_accepting_only_html", _ =>
-            new RawRequest(endpoint.Method,
-                endpoint.PathBefore + "../../../nothing" + endpoint.PathAfter, null, null)
-            {
-                Accept = "text/html",
-            }),
-    ];
+        [
+            .. HostileIds()
+                .Select(id => new HostileCase(
+                    endpoint.Name,
+                    "id_" + id.Name,
+                    _ => new RawRequest(
+                        endpoint.Method,
+                        endpoint.PathBefore + id.Segment + endpoint.PathAfter,
+                        null,
+                        null
+                    )
+                )),
+            // Traversal to a path no route matches, from a client that accepts only HTML: the 404
+            // comes from routing, not from a handler, and must still be ProblemDetails.
+            new(
+                endpoint.Name,
+                "id_dot_dot_slash_to_no_route_accepting_only_html",
+                _ => new RawRequest(
+                    endpoint.Method,
+                    endpoint.PathBefore + "../../../nothing" + endpoint.PathAfter,
+                    null,
+                    null
+                )
+                {
+                    Accept = "text/html",
+                }
+            ),
+        ];
 
     /// <summary>Methods the route does not take: routing's 405, whatever is accepted.</summary>
     private static IEnumerable<HostileCase> MethodCases(string endpoint, string path) =>
-    [
-        new(endpoint, "method_delete", _ => new RawRequest(HttpMethod.Delete, path, null, null)),
-        new(endpoint, "method_patch_with_body",
-            _ => new RawRequest(HttpMethod.Patch, path, "{}"u8.ToArray())),
-        new(endpoint, "method_delete_accepting_only_html", _ =>
-            new RawRequest(HttpMethod.Delete, path, null, null) { Accept = "text/html" }),
-        new(endpoint, "method_delete_accepting_only_xml", _ =>
-            new RawRequest(HttpMethod.Delete, path, null, null) { Accept = "application/xml" }),
-    ];
+        [
+            new(
+                endpoint,
+                "method_delete",
+                _ => new RawRequest(HttpMethod.Delete, path, null, null)
+            ),
+            new(
+                endpoint,
+                "method_patch_with_body",
+                _ => new RawRequest(HttpMethod.Patch, path, "{}"u8.ToArray())
+            ),
+            new(
+                endpoint,
+                "method_delete_accepting_only_html",
+                _ => new RawRequest(HttpMethod.Delete, path, null, null) { Accept = "text/html" }
+            ),
+            new(
+                endpoint,
+                "method_delete_accepting_only_xml",
+                _ => new RawRequest(HttpMethod.Delete, path, null, null)
+                {
+                    Accept = "application/xml",
+                }
+            ),
+        ];
 
     /// <summary>Hostile path ids, as they go on the wire (percent-encoded where noted).</summary>
     private static IEnumerable<(string Name, string Segment)> HostileIds()
@@ -423,7 +519,10 @@ public static class HostileCorpus
     private static HostileBody Text(string text) => new(Encoding.UTF8.GetBytes(text));
 
     private static HostileBody Typed(JsonObject body, string contentType) =>
-        Text(Write(body)) with { ContentType = contentType };
+        Text(Write(body)) with
+        {
+            ContentType = contentType,
+        };
 
     private static HostileBody Prefixed(byte[] prefix, JsonObject body) =>
         new([.. prefix, .. Encoding.UTF8.GetBytes(Write(body))]);
@@ -469,8 +568,11 @@ public static class HostileCorpus
         byte[] text = Encoding.UTF8.GetBytes(WithRawValue(body, path, JsonString(Marker)));
         byte[] marker = Encoding.UTF8.GetBytes(Marker);
         int at = text.AsSpan().IndexOf(marker);
-        return new HostileBody(
-            [.. text.AsSpan(0, at), .. bytes, .. text.AsSpan(at + marker.Length)]);
+        return new HostileBody([
+            .. text.AsSpan(0, at),
+            .. bytes,
+            .. text.AsSpan(at + marker.Length),
+        ]);
     }
 
     private static string WithExtra(JsonObject body, string rawValue) =>
@@ -486,9 +588,12 @@ public static class HostileCorpus
     private static string NestedObjects(int depth) =>
         string.Concat(Enumerable.Repeat("{\"a\":", depth)) + "1" + new string('}', depth);
 
-    private static string FormOf(JsonObject body) => string.Join('&', body
-        .Where(p => p.Value is JsonValue)
-        .Select(p => p.Key + "=" + Uri.EscapeDataString(p.Value!.GetValue<string>())));
+    private static string FormOf(JsonObject body) =>
+        string.Join(
+            '&',
+            body.Where(p => p.Value is JsonValue)
+                .Select(p => p.Key + "=" + Uri.EscapeDataString(p.Value!.GetValue<string>()))
+        );
 
     private static string Fullwidth(string text) =>
         string.Concat(text.Select(c => char.IsAsciiDigit(c) ? (char)('\uFF10' + (c - '0')) : c));

@@ -21,10 +21,13 @@ public sealed class HostileInputTests(HostileInputHost host) : IClassFixture<Hos
 
     [Theory]
     [MemberData(nameof(Corpus))]
-    public async Task Hostile_request_is_a_4xx_problem_and_appends_nothing(string endpoint,
-        string hostileCase)
+    public async Task Hostile_request_is_a_4xx_problem_and_appends_nothing(
+        string endpoint,
+        string hostileCase
+    )
     {
-        RawRequest request = HostileCorpus.Find(endpoint, hostileCase)
+        RawRequest request = HostileCorpus
+            .Find(endpoint, hostileCase)
             .Build(await host.ConnectionAsync());
         long before = await host.CountEventsAsync();
 
@@ -41,8 +44,14 @@ public sealed class HostileInputTests(HostileInputHost host) : IClassFixture<Hos
 
         Assert.True(HostileCorpus.Cases.Count >= 150, $"only {HostileCorpus.Cases.Count} cases");
         Assert.Equal(9, endpoints.Length);
-        Assert.All(endpoints, e => Assert.True(
-            HostileCorpus.Cases.Count(c => c.Endpoint == e) >= 20, $"{e} has under 20 cases"));
+        Assert.All(
+            endpoints,
+            e =>
+                Assert.True(
+                    HostileCorpus.Cases.Count(c => c.Endpoint == e) >= 20,
+                    $"{e} has under 20 cases"
+                )
+        );
     }
 
     /// <summary>
@@ -63,9 +72,15 @@ public sealed class HostileInputTests(HostileInputHost host) : IClassFixture<Hos
         }
         long before = await host.CountEventsAsync();
 
-        Answer answer = await host.Factory.CreateClient().SendSignedAsync(
-            new RawRequest(HttpMethod.Post, target.Path,
-                Encoding.UTF8.GetBytes(HostileCorpus.Write(body))));
+        Answer answer = await host
+            .Factory.CreateClient()
+            .SendSignedAsync(
+                new RawRequest(
+                    HttpMethod.Post,
+                    target.Path,
+                    Encoding.UTF8.GetBytes(HostileCorpus.Write(body))
+                )
+            );
 
         answer.AssertStatus(HttpStatusCode.OK);
         Assert.Null(answer.Json["futureField"]);
@@ -81,13 +96,16 @@ public sealed class HostileInputTests(HostileInputHost host) : IClassFixture<Hos
     [InlineData("clientWalletId", "clientWalletId")]
     [InlineData("connectionToken", "connectionTokenSha256")]
     public async Task Sql_metacharacters_in_a_connection_text_field_are_stored_as_data(
-        string field, string storedMember)
+        string field,
+        string storedMember
+    )
     {
         JsonObject body = HostileCorpus.BodyEndpoints[0].ValidBody(await host.ConnectionAsync());
         body[field] = HostileCorpus.SqlMetacharacters;
-        string expected = field == "connectionToken"
-            ? ConnectionDecisions.TokenSha256(HostileCorpus.SqlMetacharacters)
-            : HostileCorpus.SqlMetacharacters;
+        string expected =
+            field == "connectionToken"
+                ? ConnectionDecisions.TokenSha256(HostileCorpus.SqlMetacharacters)
+                : HostileCorpus.SqlMetacharacters;
         long before = await host.CountEventsAsync();
 
         Answer answer = await host.BitGo().PostAsync("/bitgo/v1/connections", body);
@@ -95,8 +113,10 @@ public sealed class HostileInputTests(HostileInputHost host) : IClassFixture<Hos
         answer.AssertStatus(HttpStatusCode.OK);
         Assert.Equal(before + 1, await host.CountEventsAsync());
         string? stored = await host.ScalarAsync<string>(
-            "SELECT data ->> $1 FROM ledger.events WHERE stream_id = $2", storedMember,
-            Guid.Parse(body["connectionId"]!.GetValue<string>()));
+            "SELECT data ->> $1 FROM ledger.events WHERE stream_id = $2",
+            storedMember,
+            Guid.Parse(body["connectionId"]!.GetValue<string>())
+        );
         Assert.Equal(expected, stored);
     }
 
@@ -104,7 +124,9 @@ public sealed class HostileInputTests(HostileInputHost host) : IClassFixture<Hos
     [InlineData("partnersConnectionId", "partnersConnectionId does not match the connection")]
     [InlineData("partnerClientId", "partnerClientId does not match the connection")]
     public async Task Sql_metacharacters_in_a_hold_text_field_are_data_answered_verbatim(
-        string field, string rejection)
+        string field,
+        string rejection
+    )
     {
         TestConnection connection = await host.ConnectionAsync();
         Guid id = Guid.NewGuid();
@@ -116,7 +138,11 @@ public sealed class HostileInputTests(HostileInputHost host) : IClassFixture<Hos
         answer.AssertStatus(HttpStatusCode.OK);
         Assert.Equal(rejection, answer.Json["rejectionReason"]?.GetValue<string>());
         Assert.Equal(HostileCorpus.SqlMetacharacters, answer.Json[field]?.GetValue<string>());
-        Assert.True(await host.ScalarAsync<long>(
-            "SELECT count(*) FROM ledger.events WHERE stream_id = $1", id) > 0);
+        Assert.True(
+            await host.ScalarAsync<long>(
+                "SELECT count(*) FROM ledger.events WHERE stream_id = $1",
+                id
+            ) > 0
+        );
     }
 }

@@ -15,12 +15,16 @@ namespace Ledger.Api.Tests.Security;
 public sealed class RotationHost : SecurityHost
 {
     protected override IEnumerable<KeyValuePair<string, string>> Settings =>
-    [
-        .. LedgerHosts.WithBitGoKeys(TestCredentials.BitGoPublicKeyPem,
-            ForgedTokens.PublicPem(ForgedTokens.NewBitGoKey)),
-        new("Auth:FailuresPerWindowMax",
-            AuthHost.FailuresPerWindowMax.ToString(CultureInfo.InvariantCulture)),
-    ];
+        [
+            .. LedgerHosts.WithBitGoKeys(
+                TestCredentials.BitGoPublicKeyPem,
+                ForgedTokens.PublicPem(ForgedTokens.NewBitGoKey)
+            ),
+            new(
+                "Auth:FailuresPerWindowMax",
+                AuthHost.FailuresPerWindowMax.ToString(CultureInfo.InvariantCulture)
+            ),
+        ];
 }
 
 /// <summary>
@@ -65,11 +69,14 @@ public sealed class KeyRotationTests(RotationHost host) : IClassFixture<Rotation
     public async Task Token_signed_with_the_old_key_is_401_once_the_old_key_is_removed()
     {
         await using WebApplicationFactory<Program> rotated = LedgerHosts.Create(
-            host.ConnectionString, "Testing",
-            LedgerHosts.WithBitGoKeys(ForgedTokens.PublicPem(NewKey)));
+            host.ConnectionString,
+            "Testing",
+            LedgerHosts.WithBitGoKeys(ForgedTokens.PublicPem(NewKey))
+        );
         byte[] newBody = ConnectionBody();
-        (await SendAsync(rotated, newBody, ForgedTokens.Mint(newBody, NewKey)))
-            .AssertStatus(HttpStatusCode.OK);
+        (await SendAsync(rotated, newBody, ForgedTokens.Mint(newBody, NewKey))).AssertStatus(
+            HttpStatusCode.OK
+        );
         byte[] body = ConnectionBody();
         string token = ForgedTokens.Mint(body, OldKey);
         long before = await host.CountEventsAsync();
@@ -86,8 +93,11 @@ public sealed class KeyRotationTests(RotationHost host) : IClassFixture<Rotation
         byte[] body = ConnectionBody();
         long before = await host.CountEventsAsync();
 
-        Answer answer = await SendAsync(host.Factory, body,
-            ForgedTokens.Mint(body, NewKey, keyId: JwkThumbprint.Compute(NewKey)));
+        Answer answer = await SendAsync(
+            host.Factory,
+            body,
+            ForgedTokens.Mint(body, NewKey, keyId: JwkThumbprint.Compute(NewKey))
+        );
 
         answer.AssertStatus(HttpStatusCode.OK);
         Assert.Equal(before + 1, await host.CountEventsAsync());
@@ -121,10 +131,14 @@ public sealed class KeyRotationTests(RotationHost host) : IClassFixture<Rotation
         Assert.Equal(before, await host.CountEventsAsync());
     }
 
-    private static Task<Answer> SendAsync(WebApplicationFactory<Program> factory, byte[] body,
-        string token) =>
-        factory.CreateClient().SendAsync(
-            new RawRequest(HttpMethod.Post, "/bitgo/v1/connections", body), token);
+    private static Task<Answer> SendAsync(
+        WebApplicationFactory<Program> factory,
+        byte[] body,
+        string token
+    ) =>
+        factory
+            .CreateClient()
+            .SendAsync(new RawRequest(HttpMethod.Post, "/bitgo/v1/connections", body), token);
 
     private static byte[] ConnectionBody() =>
         Encoding.UTF8.GetBytes(HostileCorpus.Write(HostileCorpus.ConnectionBody()));

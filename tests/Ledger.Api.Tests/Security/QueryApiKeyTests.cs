@@ -15,12 +15,12 @@ public sealed class QueryApiKeyTests(AuthHost host) : IClassFixture<AuthHost>
     private const string UnknownKey = "unknown-key-0123456789abcdef";
 
     public static TheoryData<string> ProtectedPaths() =>
-    [
-        "/api/v1/clients/{client}/balances",
-        "/api/v1/allocations",
-        "/api/v1/deallocations/{client}",
-        "/api/v1/holds/stale",
-    ];
+        [
+            "/api/v1/clients/{client}/balances",
+            "/api/v1/allocations",
+            "/api/v1/deallocations/{client}",
+            "/api/v1/holds/stale",
+        ];
 
     [Theory]
     [MemberData(nameof(ProtectedPaths))]
@@ -29,7 +29,8 @@ public sealed class QueryApiKeyTests(AuthHost host) : IClassFixture<AuthHost>
         BitGoClient anonymous = new(host.Factory.CreateClient()) { Unsigned = true };
 
         Answer answer = await anonymous.GetAsync(
-            path.Replace("{client}", Guid.NewGuid().ToString(), StringComparison.Ordinal));
+            path.Replace("{client}", Guid.NewGuid().ToString(), StringComparison.Ordinal)
+        );
 
         AssertUnauthorized(answer);
     }
@@ -47,10 +48,14 @@ public sealed class QueryApiKeyTests(AuthHost host) : IClassFixture<AuthHost>
     [Fact]
     public async Task Query_api_with_a_known_key_under_another_scheme_is_401()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get,
-            $"/api/v1/clients/{Guid.NewGuid()}/balances");
-        request.Headers.Authorization =
-            new AuthenticationHeaderValue("Basic", TestCredentials.OperatorApiKey);
+        using var request = new HttpRequestMessage(
+            HttpMethod.Get,
+            $"/api/v1/clients/{Guid.NewGuid()}/balances"
+        );
+        request.Headers.Authorization = new AuthenticationHeaderValue(
+            "Basic",
+            TestCredentials.OperatorApiKey
+        );
 
         using HttpResponseMessage response = await host.Factory.CreateClient().SendAsync(request);
 
@@ -73,8 +78,10 @@ public sealed class QueryApiKeyTests(AuthHost host) : IClassFixture<AuthHost>
     [Theory]
     [InlineData(TestCredentials.ReaderApiKey, "operator")]
     [InlineData(TestCredentials.AuditorApiKey, "operator")]
-    public async Task Key_below_operator_on_deactivate_is_403_and_appends_nothing(string key,
-        string role)
+    public async Task Key_below_operator_on_deactivate_is_403_and_appends_nothing(
+        string key,
+        string role
+    )
     {
         TestConnection connection = await host.BitGo().ConnectAsync();
         BitGoClient caller = new(host.Factory.CreateClient()) { ApiKey = key };
@@ -105,8 +112,8 @@ public sealed class QueryApiKeyTests(AuthHost host) : IClassFixture<AuthHost>
     {
         long before = await host.CountEventsAsync();
 
-        Answer answer = await host.BitGo().PostAsync(
-            $"/api/v1/connections/{Guid.NewGuid()}/deactivate", Reason());
+        Answer answer = await host.BitGo()
+            .PostAsync($"/api/v1/connections/{Guid.NewGuid()}/deactivate", Reason());
 
         answer.AssertProblem(HttpStatusCode.NotFound);
         Assert.Equal(before, await host.CountEventsAsync());
@@ -140,8 +147,12 @@ public sealed class QueryApiKeyTests(AuthHost host) : IClassFixture<AuthHost>
     {
         string path = $"/api/v1/clients/{Guid.NewGuid()}/balances";
 
-        Answer answer = await host.Factory.CreateClient().SendAsync(
-            new RawRequest(HttpMethod.Get, path, null, null), TestCredentials.SignFor([]));
+        Answer answer = await host
+            .Factory.CreateClient()
+            .SendAsync(
+                new RawRequest(HttpMethod.Get, path, null, null),
+                TestCredentials.SignFor([])
+            );
 
         AssertUnauthorized(answer);
     }
@@ -151,11 +162,15 @@ public sealed class QueryApiKeyTests(AuthHost host) : IClassFixture<AuthHost>
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/bitgo/v1/connections")
         {
-            Content = new StringContent(HostileCorpus.Write(HostileCorpus.ConnectionBody()),
-                new MediaTypeHeaderValue("application/json")),
+            Content = new StringContent(
+                HostileCorpus.Write(HostileCorpus.ConnectionBody()),
+                new MediaTypeHeaderValue("application/json")
+            ),
         };
-        request.Headers.Authorization =
-            new AuthenticationHeaderValue("Bearer", TestCredentials.OperatorApiKey);
+        request.Headers.Authorization = new AuthenticationHeaderValue(
+            "Bearer",
+            TestCredentials.OperatorApiKey
+        );
         long before = await host.CountEventsAsync();
 
         using HttpResponseMessage response = await host.Factory.CreateClient().SendAsync(request);

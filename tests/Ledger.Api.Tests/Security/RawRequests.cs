@@ -10,8 +10,12 @@ namespace Ledger.Api.Tests.Security;
 /// a body without Content-Length. The path goes through System.Uri like any HTTP client's, so
 /// dot segments are removed as Kestrel would remove them; TestServer takes no other path.
 /// </summary>
-public sealed record RawRequest(HttpMethod Method, string Path, byte[]? Body = null,
-    string? ContentType = "application/json")
+public sealed record RawRequest(
+    HttpMethod Method,
+    string Path,
+    byte[]? Body = null,
+    string? ContentType = "application/json"
+)
 {
     /// <summary>An Accept header to send; none by default, as HttpClient sends none.</summary>
     public string? Accept { get; init; }
@@ -53,8 +57,11 @@ public static class RawRequests
     public static async Task<Answer> ToAnswerAsync(this HttpResponseMessage response)
     {
         string text = await response.Content.ReadAsStringAsync();
-        return new Answer(response.StatusCode, response.Content.Headers.ContentType?.MediaType,
-            text);
+        return new Answer(
+            response.StatusCode,
+            response.Content.Headers.ContentType?.MediaType,
+            text
+        );
     }
 
     /// <summary>Sends the request signed validly for its exact body bytes, as BitGo does.</summary>
@@ -69,13 +76,15 @@ public static class RawRequests
     {
         int status = (int)answer.Status;
         Assert.True(status is >= 400 and < 500, $"expected a 4xx, got {status}: {answer.Body}");
-        Assert.True(answer.MediaType == "application/problem+json",
-            $"expected application/problem+json, got '{answer.MediaType}': {answer.Body}");
+        Assert.True(
+            answer.MediaType == "application/problem+json",
+            $"expected application/problem+json, got '{answer.MediaType}': {answer.Body}"
+        );
         JsonObject problem = Assert.IsType<JsonObject>(JsonNode.Parse(answer.Body));
         Assert.Equal(status, problem["status"]?.GetValue<int>());
         JsonNode? error = problem["error"];
-        bool hasError = error is JsonValue value && value.TryGetValue(out string? text)
-            && text.Length > 0;
+        bool hasError =
+            error is JsonValue value && value.TryGetValue(out string? text) && text.Length > 0;
         Assert.True(hasError, $"problem has no string error member: {answer.Body}");
         return problem;
     }
@@ -87,13 +96,18 @@ public static class RawRequests
     public static void AssertSignatureRefused(this Answer answer, string checkPrefix, string? token)
     {
         answer.AssertProblem(HttpStatusCode.Unauthorized);
-        Assert.StartsWith($"{BitGoClient.SignatureHeader}: {checkPrefix}", answer.Error,
-            StringComparison.Ordinal);
+        Assert.StartsWith(
+            $"{BitGoClient.SignatureHeader}: {checkPrefix}",
+            answer.Error,
+            StringComparison.Ordinal
+        );
         if (token is { Length: > 0 })
         {
             Assert.DoesNotContain(token, answer.Body, StringComparison.Ordinal);
-            Assert.All(ForgedTokens.Segments(token),
-                segment => Assert.DoesNotContain(segment, answer.Body, StringComparison.Ordinal));
+            Assert.All(
+                ForgedTokens.Segments(token),
+                segment => Assert.DoesNotContain(segment, answer.Body, StringComparison.Ordinal)
+            );
         }
     }
 

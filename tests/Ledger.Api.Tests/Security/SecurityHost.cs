@@ -21,8 +21,12 @@ public static class LedgerHosts
     /// <summary>A test-only header that stands in for the TCP peer's address (see below).</summary>
     public const string ClientAddressHeader = "X-Test-Client-Address";
 
-    public static WebApplicationFactory<Program> Create(string connectionString, string environment,
-        IEnumerable<KeyValuePair<string, string>> settings, bool addressFromHeader = false) =>
+    public static WebApplicationFactory<Program> Create(
+        string connectionString,
+        string environment,
+        IEnumerable<KeyValuePair<string, string>> settings,
+        bool addressFromHeader = false
+    ) =>
         new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             web.UseEnvironment(environment);
@@ -34,7 +38,8 @@ public static class LedgerHosts
             if (addressFromHeader)
             {
                 web.ConfigureServices(services =>
-                    services.AddTransient<IStartupFilter, ClientAddressFromHeader>());
+                    services.AddTransient<IStartupFilter, ClientAddressFromHeader>()
+                );
             }
         });
 
@@ -43,12 +48,14 @@ public static class LedgerHosts
     /// (BitGo:PublicKeys:0, :1, ...), so that no key of the defaults survives by accident.
     /// </summary>
     public static IEnumerable<KeyValuePair<string, string>> WithBitGoKeys(params string[] pems) =>
-    [
-        .. TestCredentials.Settings()
-            .Where(s => !s.Key.StartsWith("BitGo:", StringComparison.Ordinal)),
-        .. pems.Select((pem, index) =>
-            new KeyValuePair<string, string>($"BitGo:PublicKeys:{index}", pem)),
-    ];
+        [
+            .. TestCredentials
+                .Settings()
+                .Where(s => !s.Key.StartsWith("BitGo:", StringComparison.Ordinal)),
+            .. pems.Select(
+                (pem, index) => new KeyValuePair<string, string>($"BitGo:PublicKeys:{index}", pem)
+            ),
+        ];
 
     /// <summary>
     /// TestServer gives every request the same (null) remote address, so the per-address failure
@@ -57,19 +64,22 @@ public static class LedgerHosts
     /// </summary>
     private sealed class ClientAddressFromHeader : IStartupFilter
     {
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.Use((HttpContext http, RequestDelegate following) =>
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) =>
+            app =>
             {
-                string? header = http.Request.Headers[ClientAddressHeader];
-                if (IPAddress.TryParse(header, out IPAddress? address))
-                {
-                    http.Connection.RemoteIpAddress = address;
-                }
-                return following(http);
-            });
-            next(app);
-        };
+                app.Use(
+                    (HttpContext http, RequestDelegate following) =>
+                    {
+                        string? header = http.Request.Headers[ClientAddressHeader];
+                        if (IPAddress.TryParse(header, out IPAddress? address))
+                        {
+                            http.Connection.RemoteIpAddress = address;
+                        }
+                        return following(http);
+                    }
+                );
+                next(app);
+            };
     }
 }
 
@@ -142,11 +152,13 @@ public sealed class AuthHost : SecurityHost
     public const int FailuresPerWindowMax = 10_000;
 
     protected override IEnumerable<KeyValuePair<string, string>> Settings =>
-    [
-        .. TestCredentials.Settings(),
-        new("Auth:FailuresPerWindowMax",
-            FailuresPerWindowMax.ToString(CultureInfo.InvariantCulture)),
-    ];
+        [
+            .. TestCredentials.Settings(),
+            new(
+                "Auth:FailuresPerWindowMax",
+                FailuresPerWindowMax.ToString(CultureInfo.InvariantCulture)
+            ),
+        ];
 }
 
 /// <summary>The hostile-input tests' host, with the defaults: each case is signed.</summary>

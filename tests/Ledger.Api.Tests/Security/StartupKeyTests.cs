@@ -27,10 +27,14 @@ public sealed partial class StartupKeyTests
     [InlineData("Production")]
     [InlineData("Staging")]
     public async Task Host_outside_Development_without_a_BitGo_key_fails_naming_the_setting(
-        string environment)
+        string environment
+    )
     {
-        await using WebApplicationFactory<Program> factory =
-            LedgerHosts.Create(UnreachableDatabase, environment, LedgerHosts.WithBitGoKeys());
+        await using WebApplicationFactory<Program> factory = LedgerHosts.Create(
+            UnreachableDatabase,
+            environment,
+            LedgerHosts.WithBitGoKeys()
+        );
 
         Exception failure = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
 
@@ -52,8 +56,10 @@ public sealed partial class StartupKeyTests
         try
         {
             string connectionString = await TestPostgres.CreateDatabaseAsync();
-            await using ChildHost host =
-                await ChildHost.StartAsync(workingDirectory.FullName, connectionString);
+            await using ChildHost host = await ChildHost.StartAsync(
+                workingDirectory.FullName,
+                connectionString
+            );
             string devKeys = Path.Combine(workingDirectory.FullName, ".ledger", "dev-keys");
             using var http = new HttpClient { BaseAddress = host.Address };
 
@@ -64,9 +70,13 @@ public sealed partial class StartupKeyTests
             Assert.True(File.Exists(Path.Combine(devKeys, DevKeys.PublicKeyFileName)), host.Output);
             Assert.True(File.Exists(privateKey), host.Output);
             using BitGoTokenMinter devMinter = BitGoTokenMinter.FromPem(
-                await File.ReadAllTextAsync(privateKey), TimeProvider.System);
-            using var request = new HttpRequestMessage(HttpMethod.Get,
-                $"/bitgo/v1/allocation/{Guid.NewGuid()}");
+                await File.ReadAllTextAsync(privateKey),
+                TimeProvider.System
+            );
+            using var request = new HttpRequestMessage(
+                HttpMethod.Get,
+                $"/bitgo/v1/allocation/{Guid.NewGuid()}"
+            );
             request.Headers.Add(BitGoClient.SignatureHeader, devMinter.Mint([]));
             using HttpResponseMessage signed = await http.SendAsync(request);
             // 404: the dev token passed authentication and the (unknown) id was looked up.
@@ -119,8 +129,10 @@ public sealed partial class StartupKeyTests
             }
         }
 
-        public static async Task<ChildHost> StartAsync(string workingDirectory,
-            string connectionString)
+        public static async Task<ChildHost> StartAsync(
+            string workingDirectory,
+            string connectionString
+        )
         {
             var start = new ProcessStartInfo(DotnetHost())
             {
@@ -141,7 +153,8 @@ public sealed partial class StartupKeyTests
             start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
             start.Environment["ConnectionStrings__Ledger"] = connectionString;
             var host = new ChildHost(
-                Process.Start(start) ?? throw new InvalidOperationException("no process"));
+                Process.Start(start) ?? throw new InvalidOperationException("no process")
+            );
             bool started = false;
             try
             {
@@ -188,7 +201,8 @@ public sealed partial class StartupKeyTests
         private async Task WaitUntilListeningAsync()
         {
             var listening = new TaskCompletionSource<Uri>(
-                TaskCreationOptions.RunContinuationsAsynchronously);
+                TaskCreationOptions.RunContinuationsAsynchronously
+            );
             void Collect(object _, DataReceivedEventArgs line)
             {
                 if (line.Data is null)

@@ -12,18 +12,25 @@ namespace Ledger.Api.Tests.Support;
 /// </summary>
 public sealed record HoldKind(string Name, string IdField, string ReferenceField)
 {
-    public static readonly HoldKind Allocation =
-        new("allocation", "allocationId", "partnerAllocationId");
+    public static readonly HoldKind Allocation = new(
+        "allocation",
+        "allocationId",
+        "partnerAllocationId"
+    );
 
-    public static readonly HoldKind Deallocation =
-        new("deallocation", "deallocationId", "partnerDeallocationId");
+    public static readonly HoldKind Deallocation = new(
+        "deallocation",
+        "deallocationId",
+        "partnerDeallocationId"
+    );
 
-    public static HoldKind Named(string name) => name switch
-    {
-        "allocation" => Allocation,
-        "deallocation" => Deallocation,
-        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "no such hold kind"),
-    };
+    public static HoldKind Named(string name) =>
+        name switch
+        {
+            "allocation" => Allocation,
+            "deallocation" => Deallocation,
+            _ => throw new ArgumentOutOfRangeException(nameof(name), name, "no such hold kind"),
+        };
 
     public string OpenPath => $"/bitgo/v1/{Name}s";
 
@@ -53,42 +60,66 @@ public sealed record BalanceRow(BigInteger Available, BigInteger Reserved, BigIn
 public static class ContractHelpers
 {
     /// <summary>Reads the balance of a connection in a currency; no row reads as zero.</summary>
-    public static async Task<BalanceRow> BalanceAsync(this LedgerApiFixture fixture,
-        TestConnection c, string currency)
+    public static async Task<BalanceRow> BalanceAsync(
+        this LedgerApiFixture fixture,
+        TestConnection c,
+        string currency
+    )
     {
-        string? row = await fixture.ScalarAsync<string>("""
+        string? row = await fixture.ScalarAsync<string>(
+            """
             SELECT available::text || '/' || reserved::text || '/' || pending_credit::text
             FROM ledger.balances WHERE client_id = $1 AND connection_id = $2 AND currency = $3
-            """, c.ClientId, c.ConnectionId, currency);
+            """,
+            c.ClientId,
+            c.ConnectionId,
+            currency
+        );
         if (row is null)
         {
             return BalanceRow.Zero;
         }
         BigInteger[] parts =
-            [.. row.Split('/').Select(p => BigInteger.Parse(p, CultureInfo.InvariantCulture))];
+        [
+            .. row.Split('/').Select(p => BigInteger.Parse(p, CultureInfo.InvariantCulture)),
+        ];
         return new BalanceRow(parts[0], parts[1], parts[2]);
     }
 
     /// <summary>The event types of one stream in version order, comma separated.</summary>
-    public static async Task<string> StreamEventTypesAsync(this LedgerApiFixture fixture,
-        Guid streamId) =>
-        await fixture.ScalarAsync<string>("""
+    public static async Task<string> StreamEventTypesAsync(
+        this LedgerApiFixture fixture,
+        Guid streamId
+    ) =>
+        await fixture.ScalarAsync<string>(
+            """
             SELECT string_agg(type, ',' ORDER BY version) FROM ledger.events WHERE stream_id = $1
-            """, streamId) ?? "";
+            """,
+            streamId
+        ) ?? "";
 
     /// <summary>The status read model's status and reason of one hold, "status/reason".</summary>
     public static async Task<string?> HoldStatusAsync(this LedgerApiFixture fixture, Guid id) =>
-        await fixture.ScalarAsync<string>("""
+        await fixture.ScalarAsync<string>(
+            """
             SELECT status || '/' || COALESCE(rejection_reason, '')
             FROM ledger.hold_status WHERE id = $1
-            """, id);
+            """,
+            id
+        );
 
     /// <summary>
     /// Opens a hold that ends reserved. A deallocation needs funds first, so the connection is
     /// funded with exactly the quantity before it is deallocated.
     /// </summary>
-    public static async Task<Answer> OpenReservedAsync(this BitGoClient bitgo, HoldKind kind,
-        Guid id, TestConnection c, string currency, string quantity)
+    public static async Task<Answer> OpenReservedAsync(
+        this BitGoClient bitgo,
+        HoldKind kind,
+        Guid id,
+        TestConnection c,
+        string currency,
+        string quantity
+    )
     {
         if (kind == HoldKind.Deallocation)
         {
@@ -101,8 +132,12 @@ public static class ContractHelpers
     }
 
     /// <summary>Opens a hold that the ledger refuses, for a currency it does not hold.</summary>
-    public static async Task<Answer> OpenRejectedAsync(this BitGoClient bitgo, HoldKind kind,
-        Guid id, TestConnection c)
+    public static async Task<Answer> OpenRejectedAsync(
+        this BitGoClient bitgo,
+        HoldKind kind,
+        Guid id,
+        TestConnection c
+    )
     {
         Answer answer = await bitgo.PostAsync(kind.OpenPath, kind.Body(id, c, "doge", "5"));
         answer.AssertStatus(HttpStatusCode.OK);
@@ -121,8 +156,11 @@ public static class ContractHelpers
     /// A full ProblemDetails (status, title, detail) whose "error" names the field first, in
     /// the form "amount.quantity: ...".
     /// </summary>
-    public static Answer AssertProblemNaming(this Answer answer, HttpStatusCode status,
-        string field)
+    public static Answer AssertProblemNaming(
+        this Answer answer,
+        HttpStatusCode status,
+        string field
+    )
     {
         answer.AssertProblem(status);
         Assert.False(string.IsNullOrEmpty(answer.Text("title")), answer.Body);

@@ -47,7 +47,10 @@ public sealed class LedgerApiFixture : IAsyncLifetime
     {
         await using var connection = new NpgsqlConnection(ConnectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT count(*) FROM ledger.events", connection);
+        await using var command = new NpgsqlCommand(
+            "SELECT count(*) FROM ledger.events",
+            connection
+        );
         return (long)(await command.ExecuteScalarAsync())!;
     }
 

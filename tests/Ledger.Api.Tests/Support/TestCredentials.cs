@@ -28,13 +28,13 @@ public static class TestCredentials
 
     /// <summary>The settings that trust the test BitGo key and define one key per role.</summary>
     public static IEnumerable<KeyValuePair<string, string>> Settings() =>
-    [
-        new("BitGo:PublicKeys:0", BitGoPublicKeyPem),
-        new("Auth:ApiKeys:test-operator:Key", OperatorApiKey),
-        new("Auth:ApiKeys:test-operator:Role", "operator"),
-        new("Auth:ApiKeys:test-auditor:Key", AuditorApiKey),
-        new("Auth:ApiKeys:test-auditor:Role", "auditor"),
-        new("Auth:ApiKeys:test-reader:Key", ReaderApiKey),
-        new("Auth:ApiKeys:test-reader:Role", "reader"),
-    ];
+        [
+            new("BitGo:PublicKeys:0", BitGoPublicKeyPem),
+            new("Auth:ApiKeys:test-operator:Key", OperatorApiKey),
+            new("Auth:ApiKeys:test-operator:Role", "operator"),
+            new("Auth:ApiKeys:test-auditor:Key", AuditorApiKey),
+            new("Auth:ApiKeys:test-auditor:Role", "auditor"),
+            new("Auth:ApiKeys:test-reader:Key", ReaderApiKey),
+            new("Auth:ApiKeys:test-reader:Role", "reader"),
+        ];
 }

@@ -31,7 +31,10 @@ internal abstract record CallOutcome
 /// property catches it.
 /// </summary>
 internal sealed class LedgerModel(
-    HoldKind allocation, HoldKind deallocation, Func<object, BalanceDelta?> effects)
+    HoldKind allocation,
+    HoldKind deallocation,
+    Func<object, BalanceDelta?> effects
+)
 {
     private static readonly Guid ClientA = Guid.Parse("aaaaaaaa-0000-4000-8000-000000000001");
     private static readonly Guid ClientB = Guid.Parse("bbbbbbbb-0000-4000-8000-000000000002");
@@ -68,13 +71,14 @@ internal sealed class LedgerModel(
     public IEnumerable<(HoldKind Kind, Hold Hold)> Holds() =>
         streams.Values.Select(stream => (stream.Kind, Replay(stream)));
 
-    public CallOutcome Run(Operation operation, int keyCount) => operation switch
-    {
-        OpenHold open => Open(KindNamed(open.Kind), RequestFor(open, keyCount)),
-        SettleHold settle => Settle(Scenarios.HoldIds[settle.IdIndex], settle.Settlement),
-        RetryOpen retry => Retry(retry.Pick),
-        _ => throw new InvariantViolationException($"unknown operation {operation}"),
-    };
+    public CallOutcome Run(Operation operation, int keyCount) =>
+        operation switch
+        {
+            OpenHold open => Open(KindNamed(open.Kind), RequestFor(open, keyCount)),
+            SettleHold settle => Settle(Scenarios.HoldIds[settle.IdIndex], settle.Settlement),
+            RetryOpen retry => Retry(retry.Pick),
+            _ => throw new InvariantViolationException($"unknown operation {operation}"),
+        };
 
     /// <summary>HoldHandlers.OpenOnceAsync and Repeat.</summary>
     public CallOutcome Open(HoldKind kind, HoldRequest request)
@@ -92,7 +96,11 @@ internal sealed class LedgerModel(
         Connection? connection = connections.GetValueOrDefault(request.ConnectionId);
         var key = new BalanceKey(request.ClientId, request.ConnectionId, request.Amount.Currency);
         IReadOnlyList<object> events = kind.Request(
-            request, connection, BalanceOf(key).Available, NextPartnerReference());
+            request,
+            connection,
+            BalanceOf(key).Available,
+            NextPartnerReference()
+        );
         var stream = new HoldStream(kind, []);
         streams.Add(request.Id, stream);
         Append(stream, events);
@@ -119,9 +127,8 @@ internal sealed class LedgerModel(
             return new CallOutcome.NotFound();
         }
         Hold hold = Replay(stream);
-        SettleDecision decision = settlement == Settlement.Clear
-            ? stream.Kind.Clear(hold)
-            : stream.Kind.Release(hold);
+        SettleDecision decision =
+            settlement == Settlement.Clear ? stream.Kind.Clear(hold) : stream.Kind.Release(hold);
         switch (decision)
         {
             case SettleDecision.Append append:
@@ -155,19 +162,26 @@ internal sealed class LedgerModel(
     {
         BalanceKey key = Keys[open.KeyIndex % keyCount];
         Connection connection = connections[key.ConnectionId];
-        string partnerClientId =
-            open.WrongPartnerClientId ? "pc_wrong" : connection.PartnersClientId;
-        return new HoldRequest(Scenarios.HoldIds[open.IdIndex], key.ClientId, key.ConnectionId,
-            connection.PartnersConnectionId, partnerClientId,
-            new Amount(key.Currency, Quantity.From(open.Quantity)));
+        string partnerClientId = open.WrongPartnerClientId
+            ? "pc_wrong"
+            : connection.PartnersClientId;
+        return new HoldRequest(
+            Scenarios.HoldIds[open.IdIndex],
+            key.ClientId,
+            key.ConnectionId,
+            connection.PartnersConnectionId,
+            partnerClientId,
+            new Amount(key.Currency, Quantity.From(open.Quantity))
+        );
     }
 
-    private HoldKind KindNamed(string name) => name switch
-    {
-        "allocation" => allocation,
-        "deallocation" => deallocation,
-        _ => throw new InvariantViolationException($"no hold kind {name}"),
-    };
+    private HoldKind KindNamed(string name) =>
+        name switch
+        {
+            "allocation" => allocation,
+            "deallocation" => deallocation,
+            _ => throw new InvariantViolationException($"no hold kind {name}"),
+        };
 
     private string NextPartnerReference() => $"partner-{++partnerReferenceCount}";
 
@@ -177,8 +191,8 @@ internal sealed class LedgerModel(
     private static Connection ConnectionFor(Guid connectionId, Guid clientId, string token)
     {
         var command = new ActivateConnection(connectionId, clientId, "wallet", Guid.Empty, token);
-        var activate = (ActivationDecision.Activate)ConnectionDecisions.Activate(
-            null, command, $"pconn-{connectionId:N}");
+        var activate = (ActivationDecision.Activate)
+            ConnectionDecisions.Activate(null, command, $"pconn-{connectionId:N}");
         return Connection.Create(activate.Event);
     }
 

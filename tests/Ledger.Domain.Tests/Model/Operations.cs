@@ -10,8 +10,12 @@ internal abstract record Operation;
 
 /// <summary>POST /allocations or /deallocations, with an id from a small pool.</summary>
 internal sealed record OpenHold(
-    string Kind, int IdIndex, int KeyIndex, BigInteger Quantity, bool WrongPartnerClientId)
-    : Operation
+    string Kind,
+    int IdIndex,
+    int KeyIndex,
+    BigInteger Quantity,
+    bool WrongPartnerClientId
+) : Operation
 {
     public override string ToString() =>
         $"{Kind}(#{IdIndex}, key {KeyIndex}, {Quantity}{(WrongPartnerClientId ? ", bad pc" : "")})";
@@ -32,8 +36,7 @@ internal sealed record RetryOpen(int Pick) : Operation
 /// <summary>How many balance keys are in play, and the calls made on them.</summary>
 internal sealed record Scenario(int KeyCount, IReadOnlyList<Operation> Operations)
 {
-    public override string ToString() =>
-        $"{KeyCount} key(s): [{string.Join(", ", Operations)}]";
+    public override string ToString() => $"{KeyCount} key(s): [{string.Join(", ", Operations)}]";
 }
 
 /// <summary>Generators and a shrinker for <see cref="Scenario"/>.</summary>
@@ -43,7 +46,8 @@ internal static class Scenarios
     public const int HoldIdCount = 8;
 
     /// <summary>A small pool, so opens reuse ids and settles meet holds in every state.</summary>
-    public static readonly IReadOnlyList<Guid> HoldIds = Enumerable.Range(1, HoldIdCount)
+    public static readonly IReadOnlyList<Guid> HoldIds = Enumerable
+        .Range(1, HoldIdCount)
         .Select(i => Guid.Parse($"cccccccc-0000-4000-8000-{i:D12}"))
         .ToArray();
 
@@ -55,12 +59,14 @@ internal static class Scenarios
         from operations in OperationGenerator().ArrayOf(length)
         select new Scenario(keyCount, operations);
 
-    private static Gen<Operation> OperationGenerator() => Gen.Frequency(
-        (3, OpenGenerator("allocation")),
-        (3, OpenGenerator("deallocation")),
-        (2, SettleGenerator(Settlement.Clear)),
-        (2, SettleGenerator(Settlement.Release)),
-        (1, Gen.Choose(0, OperationsMax).Select(pick => (Operation)new RetryOpen(pick))));
+    private static Gen<Operation> OperationGenerator() =>
+        Gen.Frequency(
+            (3, OpenGenerator("allocation")),
+            (3, OpenGenerator("deallocation")),
+            (2, SettleGenerator(Settlement.Clear)),
+            (2, SettleGenerator(Settlement.Release)),
+            (1, Gen.Choose(0, OperationsMax).Select(pick => (Operation)new RetryOpen(pick)))
+        );
 
     private static Gen<Operation> OpenGenerator(string kind) =>
         from idIndex in Gen.Choose(0, HoldIdCount - 1)
@@ -74,16 +80,21 @@ internal static class Scenarios
             .Select(idIndex => (Operation)new SettleHold(idIndex, settlement));
 
     /// <summary>Mostly small, so funds are often just enough; at times beyond 64 bits.</summary>
-    private static Gen<BigInteger> QuantityGenerator() => Gen.Frequency(
-        (9, Gen.Choose(1, 20).Select(small => new BigInteger(small))),
-        (1, Gen.Choose(0, 3).Select(extra => BigInteger.Pow(10, 30) + extra)));
+    private static Gen<BigInteger> QuantityGenerator() =>
+        Gen.Frequency(
+            (9, Gen.Choose(1, 20).Select(small => new BigInteger(small))),
+            (1, Gen.Choose(0, 3).Select(extra => BigInteger.Pow(10, 30) + extra))
+        );
 
     /// <summary>Drops one operation, or one key, at a time, down to a failure's core.</summary>
     private static IEnumerable<Scenario> Shrink(Scenario scenario)
     {
         if (scenario.KeyCount > 1)
         {
-            yield return scenario with { KeyCount = scenario.KeyCount - 1 };
+            yield return scenario with
+            {
+                KeyCount = scenario.KeyCount - 1,
+            };
         }
         for (int index = 0; index < scenario.Operations.Count; index++)
         {

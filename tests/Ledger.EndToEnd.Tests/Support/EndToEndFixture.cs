@@ -48,20 +48,25 @@ public sealed class EndToEndFixture : IAsyncLifetime
     {
         ConnectionString = await TestPostgres.CreateDatabaseAsync();
         ledger = await InProcessLedger.StartAsync(
-        [
-            new("ConnectionStrings:Ledger", ConnectionString),
-            new("BitGo:PublicKeys:0", BitGoKey.Value.ExportSubjectPublicKeyInfoPem()),
-            new("Auth:ApiKeys:e2e:Key", OperatorKey),
-            new("Auth:ApiKeys:e2e:Role", "operator"),
-            new("Logging:LogLevel:Default", "Warning"),
-        ], "Testing");
-        simulator = await SimulatorHost.StartAsync(
-        [
+            [
+                new("ConnectionStrings:Ledger", ConnectionString),
+                new("BitGo:PublicKeys:0", BitGoKey.Value.ExportSubjectPublicKeyInfoPem()),
+                new("Auth:ApiKeys:e2e:Key", OperatorKey),
+                new("Auth:ApiKeys:e2e:Role", "operator"),
+                new("Logging:LogLevel:Default", "Warning"),
+            ],
+            "Testing"
+        );
+        simulator = await SimulatorHost.StartAsync([
             new("Sim:PartnerBaseUrl", LedgerUrl.ToString()),
             new("Sim:PrivateKeyPem", BitGoKey.Value.ExportPkcs8PrivateKeyPem()),
             new("Logging:LogLevel:Default", "Warning"),
-            .. Enumerable.Range(0, EnterprisesCount).Select(i =>
-                new KeyValuePair<string, string?>($"Sim:ClientTokens:{EnterpriseId(i)}", Token(i))),
+            .. Enumerable
+                .Range(0, EnterprisesCount)
+                .Select(i => new KeyValuePair<string, string?>(
+                    $"Sim:ClientTokens:{EnterpriseId(i)}",
+                    Token(i)
+                )),
         ]);
     }
 
@@ -80,8 +85,10 @@ public sealed class EndToEndFixture : IAsyncLifetime
     public HttpClient LedgerQueries()
     {
         var http = new HttpClient { BaseAddress = LedgerUrl };
-        http.DefaultRequestHeaders.Authorization =
-            new AuthenticationHeaderValue("Bearer", OperatorKey);
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
+            "Bearer",
+            OperatorKey
+        );
         return http;
     }
 

@@ -10,8 +10,12 @@ public static class Appends
         await session.CommitAsync();
     }
 
-    public static async Task AppendAsync(EventStore store, Guid streamId, int expectedVersion,
-        params object[] events)
+    public static async Task AppendAsync(
+        EventStore store,
+        Guid streamId,
+        int expectedVersion,
+        params object[] events
+    )
     {
         await using EventSession session = await store.BeginSessionAsync(TestEvents.Metadata);
         session.Append(streamId, TestEvents.StreamType, expectedVersion, events);

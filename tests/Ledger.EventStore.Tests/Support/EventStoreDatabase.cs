@@ -32,10 +32,12 @@ public sealed class EventStoreDatabase : IAsyncLifetime
     public async Task InitializeAsync()
     {
         string connectionString = await TestPostgres.CreateDatabaseAsync();
-        _dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString)
-        {
-            MaxPoolSize = PoolConnectionsMax,
-        }.ConnectionString);
+        _dataSource = NpgsqlDataSource.Create(
+            new NpgsqlConnectionStringBuilder(connectionString)
+            {
+                MaxPoolSize = PoolConnectionsMax,
+            }.ConnectionString
+        );
         await SchemaApplier.ApplyAsync(DataSource, [SchemaApplier.EventStoreScript]);
         await ExecuteAsync(CreateProjectionTable);
     }
@@ -51,8 +53,7 @@ public sealed class EventStoreDatabase : IAsyncLifetime
     public EventStore CreateStore(params IInlineProjection[] projections) =>
         new(DataSource, TestEvents.Registry(), projections);
 
-    public Task<long> CountEventsAsync() =>
-        ScalarAsync<long>("SELECT count(*) FROM ledger.events");
+    public Task<long> CountEventsAsync() => ScalarAsync<long>("SELECT count(*) FROM ledger.events");
 
     public Task<long> CountEventsAsync(Guid streamId) =>
         ScalarAsync<long>("SELECT count(*) FROM ledger.events WHERE stream_id = $1", streamId);

@@ -9,8 +9,9 @@ public sealed class GateProjection : IInlineProjection, IDisposable
 {
     private static readonly TimeSpan HoldTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly TaskCompletionSource _entered =
-        new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _entered = new(
+        TaskCreationOptions.RunContinuationsAsynchronously
+    );
 
     private readonly ManualResetEventSlim _release = new();
 
