@@ -41,17 +41,11 @@ public sealed class CliDatabase : IAsyncDisposable
         bool stopOnDispose = false;
         if (string.IsNullOrWhiteSpace(connectionString))
         {
-            string root = Path.Combine(Directory.GetCurrentDirectory(), ".ledger", "postgres");
             // A running service owns a running cluster: leave it running when done.
-            stopOnDispose = !File.Exists(Path.Combine(root, "data", "postmaster.pid"));
-            logger.LogInformation(
-                "No ConnectionStrings:Ledger; using the local PostgreSQL in {Root}",
-                root
+            stopOnDispose = !File.Exists(
+                Path.Combine(LedgerDatabase.LocalClusterRoot, "data", "postmaster.pid")
             );
-            cluster = await LocalPostgresCluster.StartAsync(
-                new LocalPostgresOptions { RootDirectory = root },
-                cancellationToken
-            );
+            cluster = await LedgerDatabase.StartLocalClusterAsync(logger, cancellationToken);
             connectionString = cluster.ConnectionString;
         }
         var builder = new NpgsqlConnectionStringBuilder(connectionString) { CommandTimeout = 0 };

@@ -52,10 +52,7 @@ public static class DatabaseResilience
         {
             builder.Timeout = ConnectTimeoutSeconds;
         }
-        if (
-            !Mentions(connectionString, "Command Timeout")
-            && !Mentions(connectionString, "CommandTimeout")
-        )
+        if (!Mentions(connectionString, "Command Timeout", "CommandTimeout"))
         {
             builder.CommandTimeout = CommandTimeoutSeconds;
         }
@@ -64,8 +61,10 @@ public static class DatabaseResilience
 
     private static bool IsTimeout(NpgsqlException e) => e.InnerException is TimeoutException;
 
-    private static bool Mentions(string connectionString, string key) =>
+    /// <summary>True when the connection string sets any of these keys itself.</summary>
+    internal static bool Mentions(string connectionString, params string[] keys) =>
         connectionString
             .Split(';')
-            .Any(part => part.Split('=')[0].Trim().Equals(key, StringComparison.OrdinalIgnoreCase));
+            .Select(part => part.Split('=')[0].Trim())
+            .Any(name => keys.Contains(name, StringComparer.OrdinalIgnoreCase));
 }

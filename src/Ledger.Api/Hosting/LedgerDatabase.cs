@@ -41,22 +41,38 @@ public sealed class LedgerDatabase(IConfiguration configuration, ILogger<LedgerD
         string? connectionString = configuration.GetConnectionString("Ledger");
         if (string.IsNullOrWhiteSpace(connectionString))
         {
-            string root = Path.Combine(Directory.GetCurrentDirectory(), ".ledger", "postgres");
-            logger.LogInformation(
-                "No ConnectionStrings:Ledger; starting a local PostgreSQL in {Root}",
-                root
-            );
-            _cluster = await LocalPostgresCluster.StartAsync(
-                new LocalPostgresOptions { RootDirectory = root },
-                cancellationToken
-            );
+            _cluster = await StartLocalClusterAsync(logger, cancellationToken);
             connectionString = _cluster.ConnectionString;
-            logger.LogInformation("Local PostgreSQL listens on 127.0.0.1:{Port}", _cluster.Port);
         }
         _dataSource = NpgsqlDataSource.Create(
             WithAutoPrepare(DatabaseResilience.WithTimeouts(connectionString))
         );
         await SchemaApplier.ApplyAsync(_dataSource, Scripts, cancellationToken);
+    }
+
+    /// <summary>Where the local cluster lives when no connection string is configured.</summary>
+    public static string LocalClusterRoot =>
+        Path.Combine(Directory.GetCurrentDirectory(), ".ledger", "postgres");
+
+    /// <summary>
+    /// Starts (or joins, if a killed owner left it running) the local cluster. The service and
+    /// the command-line tools both come here, so they always find the same cluster.
+    /// </summary>
+    public static async Task<LocalPostgresCluster> StartLocalClusterAsync(
+        ILogger logger,
+        CancellationToken cancellationToken
+    )
+    {
+        logger.LogInformation(
+            "No ConnectionStrings:Ledger; using the local PostgreSQL in {Root}",
+            LocalClusterRoot
+        );
+        LocalPostgresCluster cluster = await LocalPostgresCluster.StartAsync(
+            new LocalPostgresOptions { RootDirectory = LocalClusterRoot },
+            cancellationToken
+        );
+        logger.LogInformation("Local PostgreSQL listens on 127.0.0.1:{Port}", cluster.Port);
+        return cluster;
     }
 
     /// <summary>
@@ -69,8 +85,13 @@ public sealed class LedgerDatabase(IConfiguration configuration, ILogger<LedgerD
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         if (
-            !connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase)
-            && !connectionString.Contains("AutoPrepare", StringComparison.OrdinalIgnoreCase)
+            !DatabaseResilience.Mentions(
+                connectionString,
+                "Max Auto Prepare",
+                "MaxAutoPrepare",
+                "Auto Prepare Min Usages",
+                "AutoPrepareMinUsages"
+            )
         )
         {
             builder.MaxAutoPrepare = AutoPreparedStatementsMax;
