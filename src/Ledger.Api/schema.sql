@@ -78,9 +78,13 @@ CREATE TABLE IF NOT EXISTS ledger.seen_jtis (
     jti         text        NOT NULL,
     expires_at  timestamptz NOT NULL,
     seen_at     timestamptz NOT NULL DEFAULT now(),
+    request_id  uuid,
     CONSTRAINT pk_seen_jtis PRIMARY KEY (jti),
     CONSTRAINT ck_seen_jtis_jti_length CHECK (char_length(jti) BETWEEN 1 AND 128)
 );
+
+-- Which request recorded the jti: its retry after a commit of unknown outcome is no replay.
+ALTER TABLE ledger.seen_jtis ADD COLUMN IF NOT EXISTS request_id uuid;
 
 CREATE INDEX IF NOT EXISTS ix_seen_jtis_expires_at ON ledger.seen_jtis (expires_at);
 

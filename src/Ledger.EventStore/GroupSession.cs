@@ -8,21 +8,38 @@ namespace Ledger.EventStore;
 public sealed record NewStream(Guid Id, string Type, int Version);
 
 /// <summary>
-/// Statements that ride in the claim's round trip, after the claim, and how to read their
+/// Statements a group runs in its transaction in one round trip, and how to read their
 /// results: the reader arrives positioned on the first of them.
 /// </summary>
-public sealed record AlongsideReads(
+public sealed record GroupStatements(
     IReadOnlyList<NpgsqlBatchCommand> Commands,
     Func<NpgsqlDataReader, CancellationToken, Task> ReadAsync
-);
+)
+{
+    public static GroupStatements None { get; } = new([], (_, _) => Task.CompletedTask);
+
+    /// <summary>Both in one round trip; each of <paramref name="first"/>'s commands returns rows.</summary>
+    public static GroupStatements Concat(GroupStatements first, GroupStatements second) =>
+        first.Commands.Count == 0 ? second
+        : second.Commands.Count == 0 ? first
+        : new(
+            [.. first.Commands, .. second.Commands],
+            async (reader, cancellationToken) =>
+            {
+                await first.ReadAsync(reader, cancellationToken);
+                await GroupSession.NextResultAsync(reader, cancellationToken);
+                await second.ReadAsync(reader, cancellationToken);
+            }
+        );
+}
 
 /// <summary>
 /// One transaction that starts many new streams, each with the metadata of its own request:
-/// group commit (ADR 0010). It claims every stream in one statement, in id order, and reports
-/// which it won: an id already taken is no error here, it is the caller's duplicate or a racing
-/// retry, answered from the stored stream. The caller may then read and lock its own rows on
-/// <see cref="Connection"/> and <see cref="Transaction"/>, start each claimed stream, and
-/// commit. Events are written with the same hash chain and the same inline projections as
+/// group commit (ADR 0010). It claims every stream in one statement, in id order, in one round
+/// trip with the caller's own statements (guards before it, reads and locks after), and
+/// reports which it won: an id already taken is no error here, it is the caller's duplicate or
+/// a racing retry, answered from the stored stream. The caller may then run more statements of
+/// its own (<see cref="RunAsync"/>), start each claimed stream, insert, and commit. Events are written with the same hash chain and the same inline projections as
 /// <see cref="EventSession"/>; nothing is durable, and no caller may answer, before
 /// <see cref="CommitAsync"/> returns.
 /// </summary>
@@ -83,6 +100,7 @@ public sealed class GroupSession : IAsyncDisposable
     private readonly Dictionary<Guid, NewStream> _claimed = [];
     private readonly List<StartedStream> _started = [];
     private bool _claimedOnce;
+    private bool _inserted;
     private bool _committed;
 
     internal GroupSession(
@@ -103,12 +121,34 @@ public sealed class GroupSession : IAsyncDisposable
     public NpgsqlTransaction Transaction { get; }
 
     /// <summary>
-    /// Claims the new streams in one statement, with <paramref name="alongside"/> in the same
-    /// round trip, and returns the ids this group won. Ids must be distinct. Once per group.
+    /// Runs <paramref name="statements"/> in the group's transaction, after its claim, in one
+    /// round trip, and reads their results.
+    /// </summary>
+    public async Task RunAsync(GroupStatements statements, CancellationToken cancellationToken)
+    {
+        if (!_claimedOnce)
+        {
+            throw new InvalidOperationException("a group's first round trip is its claim");
+        }
+        await using var batch = new NpgsqlBatch(Connection, Transaction);
+        foreach (NpgsqlBatchCommand command in statements.Commands)
+        {
+            batch.BatchCommands.Add(command);
+        }
+        await batch.PrepareAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await statements.ReadAsync(reader, cancellationToken);
+    }
+
+    /// <summary>
+    /// Claims the new streams in one statement and returns the ids this group won, in one round
+    /// trip with the caller's <paramref name="before"/> and <paramref name="after"/> statements.
+    /// Ids must be distinct. Once per group, and first.
     /// </summary>
     public async Task<IReadOnlySet<Guid>> ClaimNewStreamsAsync(
         IReadOnlyList<NewStream> streams,
-        AlongsideReads? alongside,
+        GroupStatements before,
+        GroupStatements after,
         CancellationToken cancellationToken
     )
     {
@@ -131,6 +171,10 @@ public sealed class GroupSession : IAsyncDisposable
         _claimedOnce = true;
         await using var batch = new NpgsqlBatch(Connection, Transaction);
         batch.BatchCommands.Add(new NpgsqlBatchCommand(GenericPlansSql));
+        foreach (NpgsqlBatchCommand command in before.Commands)
+        {
+            batch.BatchCommands.Add(command);
+        }
         batch.BatchCommands.Add(
             new NpgsqlBatchCommand(ClaimSql)
             {
@@ -142,7 +186,7 @@ public sealed class GroupSession : IAsyncDisposable
                 },
             }
         );
-        foreach (NpgsqlBatchCommand command in alongside?.Commands ?? [])
+        foreach (NpgsqlBatchCommand command in after.Commands)
         {
             batch.BatchCommands.Add(command);
         }
@@ -150,13 +194,19 @@ public sealed class GroupSession : IAsyncDisposable
         var won = new HashSet<Guid>();
         await using (NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
+            if (before.Commands.Count > 0)
+            {
+                await before.ReadAsync(reader, cancellationToken);
+                await NextResultAsync(reader, cancellationToken);
+            }
             while (await reader.ReadAsync(cancellationToken))
             {
                 won.Add(reader.GetGuid(0));
             }
-            if (alongside is not null && await reader.NextResultAsync(cancellationToken))
+            if (after.Commands.Count > 0)
             {
-                await alongside.ReadAsync(reader, cancellationToken);
+                await NextResultAsync(reader, cancellationToken);
+                await after.ReadAsync(reader, cancellationToken);
             }
         }
         foreach (NewStream stream in streams.Where(s => won.Contains(s.Id)))
@@ -183,16 +233,16 @@ public sealed class GroupSession : IAsyncDisposable
     }
 
     /// <summary>
-    /// Inserts every started stream's events and the projections' statements in one batch, then
-    /// commits. Every claimed stream must have been started: a claimed stream row without its
-    /// events would be a broken log, so a group that leaves one out never commits.
+    /// Inserts every started stream's events and the projections' statements in one batch. Every
+    /// claimed stream must have been started: a claimed stream row without its events would be
+    /// a broken log, so a group that leaves one out never inserts, and never commits.
     /// </summary>
-    public async Task CommitAsync(CancellationToken cancellationToken = default)
+    public async Task InsertAsync(CancellationToken cancellationToken = default)
     {
-        if (_committed || _started.Count == 0 || _started.Count != _claimed.Count)
+        if (_inserted || _committed || _started.Count == 0 || _started.Count != _claimed.Count)
         {
             throw new InvalidOperationException(
-                "a group commits once, after starting every stream it claimed"
+                "a group inserts once, after starting every stream it claimed"
             );
         }
         List<PendingEvent> pending = [.. ByLevel()];
@@ -225,6 +275,25 @@ public sealed class GroupSession : IAsyncDisposable
             }
         }
         projectionBatch.CheckRowCounts();
+        _inserted = true;
+    }
+
+    /// <summary>
+    /// Commits: the inserted streams, or, when nothing was claimed (every open a duplicate or a
+    /// replay), only the caller's own statements.
+    /// </summary>
+    public async Task CommitAsync(CancellationToken cancellationToken = default)
+    {
+        if (_committed || _started.Count != _claimed.Count)
+        {
+            throw new InvalidOperationException(
+                "a group commits once, after starting every stream it claimed"
+            );
+        }
+        if (_started.Count > 0 && !_inserted)
+        {
+            await InsertAsync(cancellationToken);
+        }
         await Transaction.CommitAsync(cancellationToken);
         _committed = true;
     }
@@ -234,6 +303,17 @@ public sealed class GroupSession : IAsyncDisposable
         // Disposing an uncommitted transaction rolls it back: no claim and no event remains.
         await Transaction.DisposeAsync();
         await Connection.DisposeAsync();
+    }
+
+    internal static async Task NextResultAsync(
+        NpgsqlDataReader reader,
+        CancellationToken cancellationToken
+    )
+    {
+        if (!await reader.NextResultAsync(cancellationToken))
+        {
+            throw new EventStoreInvariantException("a group statement returned no rows");
+        }
     }
 
     /// <summary>

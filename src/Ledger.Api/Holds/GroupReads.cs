@@ -24,8 +24,9 @@ public static class GroupReads
         ORDER BY s.id, e.version
         """;
 
-    // An allocation creates its balance row; the row must exist before the lock below, so
-    // that every row a group touches is locked in the one sorted pass. The insert is sorted too.
+    // An allocation creates its balance row if missing, after the group's sorted lock of the
+    // rows that exist; these inserts are sorted too, so two groups creating rows take them in
+    // one order.
     private const string EnsureRowsSql = """
         INSERT INTO ledger.balances (client_id, connection_id, currency)
         SELECT client_id, connection_id, currency
@@ -45,10 +46,8 @@ public static class GroupReads
         FOR UPDATE OF b
         """;
 
-    /// <summary>
-    /// Reads the named connections into <paramref name="found"/>, in the claim's round trip.
-    /// </summary>
-    public static AlongsideReads Connections(
+    /// <summary>Reads the named connections into <paramref name="found"/>.</summary>
+    public static GroupStatements Connections(
         IEnumerable<Guid> connectionIds,
         EventTypeRegistry registry,
         Dictionary<Guid, Connection> found
@@ -62,7 +61,7 @@ public static class GroupReads
                 new() { Value = ConnectionFlow.StreamType },
             },
         };
-        return new AlongsideReads(
+        return new GroupStatements(
             [command],
             async (reader, cancellationToken) =>
             {
@@ -90,39 +89,45 @@ public static class GroupReads
 
     /// <summary>
     /// Creates the rows in <paramref name="create"/> if missing, then locks every row in
-    /// <paramref name="keys"/> until commit and returns what each holds available. A key with
-    /// no row holds nothing, and there is nothing to lock.
+    /// <paramref name="keys"/> until commit, reads into <paramref name="available"/> what each
+    /// holds available and adds it to <paramref name="locked"/>. A key with no row holds
+    /// nothing, and there is nothing to lock.
     /// </summary>
-    public static async Task<Dictionary<BalanceKey, Quantity>> LockBalancesAsync(
-        GroupSession session,
+    public static GroupStatements LockBalances(
         IReadOnlyCollection<BalanceKey> create,
         IReadOnlyCollection<BalanceKey> keys,
-        CancellationToken cancellationToken
+        Dictionary<BalanceKey, Quantity> available,
+        HashSet<BalanceKey> locked
     )
     {
-        var available = keys.ToDictionary(k => k, _ => Quantity.Zero);
+        foreach (BalanceKey key in keys)
+        {
+            available.TryAdd(key, Quantity.Zero);
+        }
         if (keys.Count == 0)
         {
-            return available;
+            return GroupStatements.None;
         }
-        await using var batch = new NpgsqlBatch(session.Connection, session.Transaction);
-        if (create.Count > 0)
-        {
-            batch.BatchCommands.Add(WithKeys(EnsureRowsSql, create));
-        }
-        batch.BatchCommands.Add(WithKeys(LockRowsSql, keys));
-        await batch.PrepareAsync(cancellationToken);
-        await using NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            var key = new BalanceKey(
-                reader.GetGuid(0),
-                reader.GetGuid(1),
-                Currency.Parse(reader.GetString(2))
-            );
-            available[key] = Quantity.From(reader.GetFieldValue<BigInteger>(3));
-        }
-        return available;
+        List<NpgsqlBatchCommand> commands =
+            create.Count > 0
+                ? [WithKeys(EnsureRowsSql, create), WithKeys(LockRowsSql, keys)]
+                : [WithKeys(LockRowsSql, keys)];
+        return new GroupStatements(
+            commands,
+            async (reader, cancellationToken) =>
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    var key = new BalanceKey(
+                        reader.GetGuid(0),
+                        reader.GetGuid(1),
+                        Currency.Parse(reader.GetString(2))
+                    );
+                    available[key] = Quantity.From(reader.GetFieldValue<BigInteger>(3));
+                    locked.Add(key);
+                }
+            }
+        );
     }
 
     private static NpgsqlBatchCommand WithKeys(string sql, IReadOnlyCollection<BalanceKey> keys) =>

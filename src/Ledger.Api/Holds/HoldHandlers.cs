@@ -1,5 +1,6 @@
 using Ledger.Api.Balances;
 using Ledger.Api.Hosting;
+using Ledger.Api.Security;
 using Ledger.Domain;
 using Ledger.Domain.Balances;
 using Ledger.Domain.Connections;
@@ -41,12 +42,12 @@ public static class HoldHandlers
         {
             return Problems.Invalid(fields.Error);
         }
-        EventMetadata metadata = RequestContext.Metadata(http);
+        var write = new HoldWrite(RequestContext.Metadata(http), PendingJti.Of(http));
         OpenBatcher? batcher = http.RequestServices.GetService<OpenBatcher>();
         return await WriteRetry.RunAsync(() =>
             batcher is { Enabled: true }
-                ? OpenGroupedAsync(flow, request, metadata, services, batcher, cancellationToken)
-                : OpenOnceAsync(flow, request, metadata, services, cancellationToken)
+                ? OpenGroupedAsync(flow, request, write, services, batcher, cancellationToken)
+                : OpenOnceAsync(flow, request, write, services, cancellationToken)
         );
     }
 
@@ -63,9 +64,9 @@ public static class HoldHandlers
         {
             return Problems.Invalid($"{flow.IdField}: " + Ids.UuidRule);
         }
-        EventMetadata metadata = RequestContext.Metadata(http);
+        var write = new HoldWrite(RequestContext.Metadata(http), PendingJti.Of(http));
         return await WriteRetry.RunAsync(() =>
-            SettleOnceAsync(flow, settlement, holdId, metadata, services, cancellationToken)
+            SettleOnceAsync(flow, settlement, holdId, write, services, cancellationToken)
         );
     }
 
@@ -95,7 +96,7 @@ public static class HoldHandlers
     private static async Task<Results<Ok<TAnswer>, ProblemHttpResult>> OpenOnceAsync<TAnswer>(
         HoldFlow<TAnswer> flow,
         HoldRequest request,
-        EventMetadata metadata,
+        HoldWrite write,
         LedgerServices services,
         CancellationToken cancellationToken
     )
@@ -114,9 +115,10 @@ public static class HoldHandlers
             cancellationToken
         );
         await using EventSession session = await services.Store.BeginSessionAsync(
-            metadata,
+            write.Metadata,
             cancellationToken
         );
+        await write.RecordJtiAsync(session, cancellationToken);
         // The balance row stays locked until commit, so no other reservation spends the same
         // funds between this read and the append (the lost update Marten's users meet).
         Quantity available = flow.LocksFunds
@@ -134,7 +136,7 @@ public static class HoldHandlers
             Guid.CreateVersion7().ToString()
         );
         session.StartStream(request.Id, flow.StreamType, events);
-        await session.CommitAsync(cancellationToken);
+        await write.CommitAsync(session, cancellationToken);
         return TypedResults.Ok(flow.Answer(Hold.Fold(events)!, null));
     }
 
@@ -146,7 +148,7 @@ public static class HoldHandlers
     private static async Task<Results<Ok<TAnswer>, ProblemHttpResult>> OpenGroupedAsync<TAnswer>(
         HoldFlow<TAnswer> flow,
         HoldRequest request,
-        EventMetadata metadata,
+        HoldWrite write,
         LedgerServices services,
         OpenBatcher batcher,
         CancellationToken cancellationToken
@@ -157,7 +159,8 @@ public static class HoldHandlers
             flow.LocksFunds,
             flow.Request,
             request,
-            metadata
+            write.Metadata,
+            write.Jti
         );
         switch (await batcher.SubmitAsync(command, cancellationToken))
         {
@@ -176,8 +179,10 @@ public static class HoldHandlers
                         $"stream {request.Id} vanished after its claim"
                     );
                 return Repeat(flow, existing, request);
+            case OpenOutcome.Replayed:
+                throw new JtiReplayedException(write.Jti?.Jti ?? "");
             default:
-                return await OpenOnceAsync(flow, request, metadata, services, cancellationToken);
+                return await OpenOnceAsync(flow, request, write, services, cancellationToken);
         }
     }
 
@@ -207,7 +212,7 @@ public static class HoldHandlers
         HoldFlow<TAnswer> flow,
         Settlement settlement,
         Guid holdId,
-        EventMetadata metadata,
+        HoldWrite write,
         LedgerServices services,
         CancellationToken cancellationToken
     )
@@ -228,13 +233,14 @@ public static class HoldHandlers
             case SettleDecision.Append append:
                 await using (
                     EventSession session = await services.Store.BeginSessionAsync(
-                        metadata,
+                        write.Metadata,
                         cancellationToken
                     )
                 )
                 {
+                    await write.RecordJtiAsync(session, cancellationToken);
                     session.Append(holdId, flow.StreamType, hold.Version, [append.Event]);
-                    await session.CommitAsync(cancellationToken);
+                    await write.CommitAsync(session, cancellationToken);
                 }
                 return TypedResults.Ok(flow.Answer(Hold.Next(hold, append.Event), null));
             case SettleDecision.AlreadyDone:
@@ -265,5 +271,28 @@ public static class HoldHandlers
         return stream?.Type == Connections.ConnectionFlow.StreamType
             ? Connection.Fold(stream.Data)
             : null;
+    }
+}
+
+/// <summary>
+/// What a hold's write carries besides its events: the request's metadata, and the token's jti
+/// when the route lets the write record it in the same transaction (ADR 0012).
+/// </summary>
+public sealed record HoldWrite(EventMetadata Metadata, PendingJti? Jti)
+{
+    public Task RecordJtiAsync(EventSession session, CancellationToken cancellationToken) =>
+        Jti is null
+            ? Task.CompletedTask
+            : JtiStore.RecordInAsync(
+                session.Connection,
+                session.Transaction,
+                Jti,
+                cancellationToken
+            );
+
+    public async Task CommitAsync(EventSession session, CancellationToken cancellationToken)
+    {
+        await session.CommitAsync(cancellationToken);
+        Jti?.MarkRecorded();
     }
 }

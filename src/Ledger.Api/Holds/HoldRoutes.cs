@@ -1,4 +1,5 @@
 using Ledger.Api.Hosting;
+using Ledger.Api.Security;
 using Ledger.Domain.Holds;
 
 namespace Ledger.Api.Holds;
@@ -6,7 +7,8 @@ namespace Ledger.Api.Holds;
 /// <summary>
 /// The four BitGo routes of a hold kind, mapped once for both kinds: POST /{plural},
 /// PUT /{singular}/{id}/clear and /release, GET /{singular}/{id}. The route parameter carries
-/// the contract's name (deallocationId, allocationId), so the OpenAPI document shows it.
+/// the contract's name (deallocationId, allocationId), so the OpenAPI document shows it. The
+/// writes record the token's jti in their own transaction (ADR 0012).
 /// </summary>
 public static class HoldRoutes
 {
@@ -17,28 +19,41 @@ public static class HoldRoutes
     )
     {
         string item = $"/{flow.StreamType}/{{{flow.IdField}}}";
-        bitgo.MapPost(
-            $"/{plural}",
-            (HttpContext http, LedgerServices services, CancellationToken ct) =>
-                HoldHandlers.OpenAsync(flow, http, services, ct)
-        );
-        bitgo.MapPut(
-            $"{item}/clear",
-            (HttpContext http, LedgerServices services, CancellationToken ct) =>
-                HoldHandlers.SettleAsync(flow, Settlement.Clear, Id(flow, http), http, services, ct)
-        );
-        bitgo.MapPut(
-            $"{item}/release",
-            (HttpContext http, LedgerServices services, CancellationToken ct) =>
-                HoldHandlers.SettleAsync(
-                    flow,
-                    Settlement.Release,
-                    Id(flow, http),
-                    http,
-                    services,
-                    ct
-                )
-        );
+        bitgo
+            .MapPost(
+                $"/{plural}",
+                (HttpContext http, LedgerServices services, CancellationToken ct) =>
+                    HoldHandlers.OpenAsync(flow, http, services, ct)
+            )
+            .WithMetadata(JtiRecordedByWrite.Instance);
+        bitgo
+            .MapPut(
+                $"{item}/clear",
+                (HttpContext http, LedgerServices services, CancellationToken ct) =>
+                    HoldHandlers.SettleAsync(
+                        flow,
+                        Settlement.Clear,
+                        Id(flow, http),
+                        http,
+                        services,
+                        ct
+                    )
+            )
+            .WithMetadata(JtiRecordedByWrite.Instance);
+        bitgo
+            .MapPut(
+                $"{item}/release",
+                (HttpContext http, LedgerServices services, CancellationToken ct) =>
+                    HoldHandlers.SettleAsync(
+                        flow,
+                        Settlement.Release,
+                        Id(flow, http),
+                        http,
+                        services,
+                        ct
+                    )
+            )
+            .WithMetadata(JtiRecordedByWrite.Instance);
         bitgo.MapGet(
             item,
             (HttpContext http, LedgerServices services, CancellationToken ct) =>

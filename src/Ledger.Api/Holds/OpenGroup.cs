@@ -1,4 +1,5 @@
 using Ledger.Api.Hosting;
+using Ledger.Api.Security;
 using Ledger.Domain;
 using Ledger.Domain.Balances;
 using Ledger.Domain.Connections;
@@ -8,18 +9,20 @@ using Npgsql;
 namespace Ledger.Api.Holds;
 
 /// <summary>
-/// One group of opens as one transaction (ADR 0010): claim every new stream (round trip 1,
-/// with the connections), lock the balance rows in key order (round trip 2), decide each
-/// claimed open in arrival order with the pure domain decision, insert every event and view
-/// row (round trip 3), commit. Only then is any open answered. A duplicate or a refusal is an
-/// outcome of its own open, never a failure of its neighbours; a group that fails as a whole
-/// sends each open back to the single path.
+/// One group of opens as one transaction (ADR 0010). Prepared in one round trip: record every
+/// token's jti, claim every new stream, read the connections and lock the balance rows in key
+/// order; then each claimed open decides in arrival order with the pure domain decision. Then
+/// every event and view row is inserted in a second round trip, and the group commits; only
+/// then is any open answered. A
+/// replayed token, a duplicate or a refusal is an outcome of its own open, never a failure of
+/// its neighbours; a group that fails as a whole sends each open back to the single path.
 /// </summary>
 public static class OpenGroup
 {
     /// <summary>An open is always two events: requested, then reserved or rejected.</summary>
     public const int OpenEventCount = 2;
 
+    /// <summary>Prepares and commits one group: what the batcher does, without overlap.</summary>
     public static async Task RunAsync(
         IReadOnlyList<PendingOpen> opens,
         LedgerServices services,
@@ -27,58 +30,76 @@ public static class OpenGroup
         CancellationToken cancellationToken
     )
     {
-        // The first open of each id leads; a later one in the same group is its duplicate and
-        // is answered from the stored stream once the leader's outcome is known.
-        var leaders = new List<PendingOpen>();
-        var followers = new List<PendingOpen>();
-        var ids = new HashSet<Guid>();
-        foreach (PendingOpen open in opens)
+        PreparedGroup? prepared = await PrepareAsync(opens, services, logger, cancellationToken);
+        if (prepared is not null)
         {
-            (ids.Add(open.Command.Request.Id) ? leaders : followers).Add(open);
-        }
-        try
-        {
-            await CommitAsync(leaders, services, cancellationToken);
-            Complete(followers, OpenOutcome.ExistsOutcome);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // The service is stopping; whatever was not committed runs alone if it still can.
-            Complete(opens, OpenOutcome.RetryAloneOutcome);
-        }
-        catch (Exception e) when (DatabaseResilience.IsUnavailable(e) && !IsLockConflict(e))
-        {
-            // The database is unreachable: each open meets it as it would alone (a retry, then
-            // 503), never a false answer. A commit whose outcome is unknown is found on retry:
-            // its claim then fails and the open is answered from the stored stream.
-            foreach (PendingOpen open in opens)
-            {
-                open.Completion.TrySetException(e);
-            }
-        }
-        catch (Exception e)
-        {
-            // A deadlock, or a bug in one open's data: nothing of the group was committed, and
-            // each open runs alone, so only a faulty open fails.
-            logger.LogWarning(
-                e,
-                "A group of {Count} opens failed as a whole; each runs alone",
-                opens.Count
-            );
-            Complete(opens, OpenOutcome.RetryAloneOutcome);
+            await prepared.InsertAsync(cancellationToken);
+            await prepared.CommitAsync(cancellationToken);
         }
     }
 
-    private static async Task CommitAsync(
-        List<PendingOpen> leaders,
+    /// <summary>
+    /// Runs the group's first round trip and decides every open: its streams are claimed and
+    /// its balance rows locked, and what remains is to insert and commit. Null when the group
+    /// failed; its opens then have their outcomes already.
+    /// </summary>
+    public static async Task<PreparedGroup?> PrepareAsync(
+        IReadOnlyList<PendingOpen> opens,
         LedgerServices services,
+        ILogger logger,
         CancellationToken cancellationToken
     )
     {
-        await using GroupSession session = await services.Store.BeginGroupSessionAsync(
-            cancellationToken
-        );
+        GroupSession? session = null;
+        try
+        {
+            session = await services.Store.BeginGroupSessionAsync(cancellationToken);
+            return await PrepareAsync(session, opens, services, logger, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            if (session is not null)
+            {
+                await session.DisposeAsync();
+            }
+            Fail(opens, e, logger, cancellationToken);
+            return null;
+        }
+    }
+
+    private static async Task<PreparedGroup> PrepareAsync(
+        GroupSession session,
+        IReadOnlyList<PendingOpen> opens,
+        LedgerServices services,
+        ILogger logger,
+        CancellationToken cancellationToken
+    )
+    {
+        // A second open with a jti already in this group is its replay. Of the rest, the first
+        // open of each id leads; a later one is its duplicate, answered from the stored stream
+        // once the leader's outcome is known.
+        var leaders = new List<PendingOpen>();
+        var followers = new List<PendingOpen>();
+        var replays = new List<PendingOpen>();
+        var ids = new HashSet<Guid>();
+        var jtis = new Dictionary<string, PendingJti>();
+        foreach (PendingOpen open in opens)
+        {
+            if (open.Command.Jti is { } jti && !jtis.TryAdd(jti.Jti, jti))
+            {
+                replays.Add(open);
+            }
+            else
+            {
+                (ids.Add(open.Command.Request.Id) ? leaders : followers).Add(open);
+            }
+        }
+        // Round trip 1: record the jtis, claim the leaders' streams, read their connections
+        // and lock their balance rows in key order.
+        var ownJtis = new HashSet<string>();
         var connections = new Dictionary<Guid, Connection>();
+        var available = new Dictionary<BalanceKey, Quantity>();
+        var rows = new HashSet<BalanceKey>();
         IReadOnlySet<Guid> won = await session.ClaimNewStreamsAsync(
             [
                 .. leaders.Select(o => new NewStream(
@@ -87,103 +108,103 @@ public static class OpenGroup
                     OpenEventCount
                 )),
             ],
-            GroupReads.Connections(
-                leaders.Select(o => o.Command.Request.ConnectionId),
-                services.Store.Registry,
-                connections
+            JtiStore.RecordInGroup(jtis.Values, ownJtis),
+            GroupStatements.Concat(
+                GroupReads.Connections(
+                    leaders.Select(o => o.Command.Request.ConnectionId),
+                    services.Store.Registry,
+                    connections
+                ),
+                GroupReads.LockBalances(
+                    [],
+                    [.. leaders.Select(o => KeyOf(o.Command))],
+                    available,
+                    rows
+                )
             ),
             cancellationToken
         );
-        // A lost claim means a committed stream holds the id; it needs nothing from this group.
-        Complete(
-            leaders.Where(o => !won.Contains(o.Command.Request.Id)),
-            OpenOutcome.ExistsOutcome
-        );
+        // An open whose jti another request recorded is a replay. Its claim can only have been
+        // won if that request wrote nothing under this id: then the group runs alone, open by
+        // open, rather than start a stream for a replayed token.
+        bool IsReplay(PendingOpen o) => o.Command.Jti is { } j && !ownJtis.Contains(j.Jti);
+        if (leaders.Any(o => IsReplay(o) && won.Contains(o.Command.Request.Id)))
+        {
+            throw new InvalidOperationException("a replayed token won a claim");
+        }
+        replays.AddRange(leaders.Concat(followers).Where(IsReplay));
         List<PendingOpen> claimed = [.. leaders.Where(o => won.Contains(o.Command.Request.Id))];
+        var existing = leaders
+            .Concat(followers)
+            .Where(o => !IsReplay(o) && !claimed.Contains(o))
+            .ToList();
+        var group = new PreparedGroup(
+            session,
+            logger,
+            opens,
+            [.. jtis.Values.Where(j => ownJtis.Contains(j.Jti))],
+            replays
+        );
         if (claimed.Count == 0)
         {
-            return;
+            group.Answer([], [], existing);
+            return group;
         }
-        IReadOnlyList<object>[] decisions = await DecideAsync(
-            session,
-            claimed,
-            connections,
-            services.Currencies,
-            cancellationToken
-        );
+        // An open that does not lock funds (an allocation) decides on its connection alone; the
+        // balance rows its decision credits are created if missing, and locked (round trip 2,
+        // only then). Then the opens that lock funds decide in arrival order, each seeing what
+        // the earlier ones in the group reserved.
+        var decisions = new IReadOnlyList<object>[claimed.Count];
         for (int i = 0; i < claimed.Count; i++)
         {
-            session.StartStream(
-                claimed[i].Command.Request.Id,
-                decisions[i],
-                claimed[i].Command.Metadata
+            if (!claimed[i].Command.LocksFunds)
+            {
+                decisions[i] = Decide(
+                    claimed[i].Command,
+                    connections,
+                    services.Currencies,
+                    Quantity.Zero
+                );
+            }
+        }
+        HashSet<BalanceKey> missing =
+        [
+            .. decisions
+                .OfType<IReadOnlyList<object>>()
+                .SelectMany(Deltas)
+                .Select(d => d.Key)
+                .Where(k => !rows.Contains(k)),
+        ];
+        if (missing.Count > 0)
+        {
+            await session.RunAsync(
+                GroupReads.LockBalances(missing, missing, available, rows),
+                cancellationToken
             );
         }
-        await session.CommitAsync(cancellationToken);
-        for (int i = 0; i < claimed.Count; i++)
-        {
-            claimed[i].Completion.TrySetResult(new OpenOutcome.Committed(decisions[i]));
-        }
-    }
-
-    /// <summary>
-    /// Decides every claimed open. An open that does not lock funds (an allocation) decides on
-    /// its connection alone, and its balance row is created if missing; then every row the
-    /// group touches is locked in one sorted pass; then the opens that lock funds decide in
-    /// arrival order, each seeing what the earlier ones in the group reserved.
-    /// </summary>
-    private static async Task<IReadOnlyList<object>[]> DecideAsync(
-        GroupSession session,
-        List<PendingOpen> claimed,
-        Dictionary<Guid, Connection> connections,
-        CurrencyCatalog currencies,
-        CancellationToken cancellationToken
-    )
-    {
-        var decisions = new IReadOnlyList<object>[claimed.Count];
-        var created = new HashSet<BalanceKey>();
-        var locked = new HashSet<BalanceKey>();
         for (int i = 0; i < claimed.Count; i++)
         {
             OpenCommand command = claimed[i].Command;
-            if (command.LocksFunds)
-            {
-                locked.Add(KeyOf(command));
-                continue;
-            }
-            decisions[i] = Decide(command, connections, currencies, Quantity.Zero);
-            foreach (
-                BalanceDelta delta in decisions[i].Select(BalanceEffects.Of).OfType<BalanceDelta>()
-            )
-            {
-                created.Add(delta.Key);
-                locked.Add(delta.Key);
-            }
-        }
-        Dictionary<BalanceKey, Quantity> available = await GroupReads.LockBalancesAsync(
-            session,
-            created,
-            locked,
-            cancellationToken
-        );
-        for (int i = 0; i < claimed.Count; i++)
-        {
-            OpenCommand command = claimed[i].Command;
-            if (command.LocksFunds)
-            {
-                decisions[i] = Decide(command, connections, currencies, available[KeyOf(command)]);
-            }
-            foreach (
-                BalanceDelta delta in decisions[i].Select(BalanceEffects.Of).OfType<BalanceDelta>()
-            )
+            decisions[i] ??= Decide(
+                command,
+                connections,
+                services.Currencies,
+                available[KeyOf(command)]
+            );
+            foreach (BalanceDelta delta in Deltas(decisions[i]))
             {
                 // Quantity.From throws below zero: a decision that overspends is a bug, and the
                 // group then fails as a whole rather than commit it.
                 available[delta.Key] = Quantity.From(available[delta.Key].Value + delta.Available);
             }
+            session.StartStream(command.Request.Id, decisions[i], command.Metadata);
         }
-        return decisions;
+        group.Answer(claimed, decisions, existing);
+        return group;
     }
+
+    private static IEnumerable<BalanceDelta> Deltas(IReadOnlyList<object> events) =>
+        events.Select(BalanceEffects.Of).OfType<BalanceDelta>();
 
     private static IReadOnlyList<object> Decide(
         OpenCommand command,
@@ -215,6 +236,42 @@ public static class OpenGroup
             command.Request.Amount.Currency
         );
 
+    /// <summary>What each open learns when its group fails, by how it failed.</summary>
+    internal static void Fail(
+        IReadOnlyList<PendingOpen> opens,
+        Exception e,
+        ILogger logger,
+        CancellationToken cancellationToken
+    )
+    {
+        if (e is OperationCanceledException && cancellationToken.IsCancellationRequested)
+        {
+            // The service is stopping; whatever was not committed runs alone if it still can.
+            Complete(opens, OpenOutcome.RetryAloneOutcome);
+        }
+        else if (DatabaseResilience.IsUnavailable(e) && !IsLockConflict(e))
+        {
+            // The database is unreachable: each open meets it as it would alone (a retry, then
+            // 503), never a false answer. A commit whose outcome is unknown is found on retry:
+            // its jti is its own (JtiStore), its claim fails and it is answered from the stream.
+            foreach (PendingOpen open in opens)
+            {
+                open.Completion.TrySetException(e);
+            }
+        }
+        else
+        {
+            // A deadlock, or a bug in one open's data: nothing of the group was committed, and
+            // each open runs alone, so only a faulty open fails.
+            logger.LogWarning(
+                e,
+                "A group of {Count} opens failed as a whole; each runs alone",
+                opens.Count
+            );
+            Complete(opens, OpenOutcome.RetryAloneOutcome);
+        }
+    }
+
     private static bool IsLockConflict(Exception e) =>
         e
             is PostgresException
@@ -224,11 +281,108 @@ public static class OpenGroup
                     or PostgresErrorCodes.LockNotAvailable
             };
 
-    private static void Complete(IEnumerable<PendingOpen> opens, OpenOutcome outcome)
+    internal static void Complete(IEnumerable<PendingOpen> opens, OpenOutcome outcome)
     {
         foreach (PendingOpen open in opens)
         {
             open.Completion.TrySetResult(outcome);
+        }
+    }
+}
+
+/// <summary>
+/// A group whose opens are decided, with its streams claimed and its balance rows locked: what
+/// remains is to insert its events and view rows, commit, and answer. The batcher prepares the
+/// next group while this one commits.
+/// </summary>
+public sealed class PreparedGroup(
+    GroupSession session,
+    ILogger logger,
+    IReadOnlyList<PendingOpen> opens,
+    IReadOnlyList<PendingJti> ownJtis,
+    IReadOnlyList<PendingOpen> replays
+)
+{
+    private IReadOnlyList<PendingOpen> _committed = [];
+    private IReadOnlyList<IReadOnlyList<object>> _decisions = [];
+    private IReadOnlyList<PendingOpen> _existing = [];
+    private bool _failed;
+
+    internal void Answer(
+        IReadOnlyList<PendingOpen> committed,
+        IReadOnlyList<IReadOnlyList<object>> decisions,
+        IEnumerable<PendingOpen> existing
+    )
+    {
+        _committed = committed;
+        _decisions = decisions;
+        _existing = [.. existing];
+    }
+
+    /// <summary>Inserts every event and view row; a failure answers as a failed group.</summary>
+    public async Task InsertAsync(CancellationToken cancellationToken)
+    {
+        if (_committed.Count == 0)
+        {
+            return;
+        }
+        try
+        {
+            await session.InsertAsync(cancellationToken);
+        }
+        catch (Exception e)
+        {
+            await FailAsync(e, cancellationToken);
+        }
+    }
+
+    /// <summary>Commits, then answers every open; a failed commit answers as a failed group.</summary>
+    public async Task CommitAsync(CancellationToken cancellationToken)
+    {
+        if (_failed)
+        {
+            return;
+        }
+        try
+        {
+            // Committed even when nothing was claimed: the jtis recorded must stay recorded.
+            await session.CommitAsync(cancellationToken);
+        }
+        catch (Exception e)
+        {
+            await FailAsync(e, cancellationToken);
+            return;
+        }
+        await DisposeAsync();
+        foreach (PendingJti jti in ownJtis)
+        {
+            jti.MarkRecorded();
+        }
+        for (int i = 0; i < _committed.Count; i++)
+        {
+            _committed[i].Completion.TrySetResult(new OpenOutcome.Committed(_decisions[i]));
+        }
+        OpenGroup.Complete(_existing, OpenOutcome.ExistsOutcome);
+        OpenGroup.Complete(replays, OpenOutcome.ReplayedOutcome);
+    }
+
+    private async Task FailAsync(Exception e, CancellationToken cancellationToken)
+    {
+        _failed = true;
+        await DisposeAsync();
+        OpenGroup.Fail(opens, e, logger, cancellationToken);
+    }
+
+    /// <summary>Returns the connection; a failure here must not keep any open from its answer.</summary>
+    private async Task DisposeAsync()
+    {
+        try
+        {
+            await session.DisposeAsync();
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            logger.LogWarning(e, "Returning a group's connection failed");
         }
     }
 }

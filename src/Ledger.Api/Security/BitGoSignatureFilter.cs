@@ -6,7 +6,8 @@ namespace Ledger.Api.Security;
 /// <summary>
 /// Guards every /bitgo/v1 call: the X-BitGo-Signature token must verify (ADR 0008 lists the
 /// checks, in order) and its jti must never have been seen. A failure is 401 naming the check,
-/// never echoing the token, and the handler, so any append, never runs.
+/// never echoing the token, and no append is made. On routes marked
+/// <see cref="JtiRecordedByWrite"/> the write records the jti in its own transaction (ADR 0012).
 /// </summary>
 public sealed class BitGoSignatureFilter(
     BitGoTokenVerifier verifier,
@@ -42,14 +43,37 @@ public sealed class BitGoSignatureFilter(
             limiter.RecordFailure(address);
             return Unauthorized($"{Header}: {Describe(verification)}");
         }
-        if (!await jtis.TryRecordFirstUseAsync(token.Jti, token.ExpiresAt, http.RequestAborted))
-        {
-            limiter.RecordFailure(address);
-            return Unauthorized($"{Header}: jti already used; a replayed token is refused");
-        }
         http.Items[RequestContext.ActorItemKey] = "bitgo";
         http.Items[RequestContext.CausationItemKey] = "jti:" + token.Jti;
-        return await next(context);
+        var jti = new PendingJti(token.Jti, token.ExpiresAt);
+        if (http.GetEndpoint()?.Metadata.GetMetadata<JtiRecordedByWrite>() is null)
+        {
+            // Recorded before the handler runs, so a replay never reaches it.
+            return await jtis.TryRecordAsync(jti, http.RequestAborted)
+                ? await next(context)
+                : Replayed(address);
+        }
+        // The handler's write records the jti in its own transaction; a replay is refused
+        // there, before anything is written, and one that wrote nothing is recorded here.
+        jti.AttachTo(http);
+        object? result;
+        try
+        {
+            result = await next(context);
+        }
+        catch (JtiReplayedException)
+        {
+            return Replayed(address);
+        }
+        return jti.Recorded || await jtis.TryRecordAsync(jti, http.RequestAborted)
+            ? result
+            : Replayed(address);
+    }
+
+    private IResult Replayed(string address)
+    {
+        limiter.RecordFailure(address);
+        return Unauthorized($"{Header}: jti already used; a replayed token is refused");
     }
 
     public static IResult TooManyFailures() =>

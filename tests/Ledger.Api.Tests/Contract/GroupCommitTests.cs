@@ -2,6 +2,7 @@ using System.Net;
 using Ledger.Api.Deallocations;
 using Ledger.Api.Holds;
 using Ledger.Api.Hosting;
+using Ledger.Api.Security;
 using Ledger.Api.Tests.Support;
 using Ledger.Domain;
 using Ledger.Domain.Connections;
@@ -136,6 +137,109 @@ public sealed class GroupCommitTests(LedgerApiFixture fixture) : IClassFixture<L
     }
 
     [Fact]
+    public async Task A_jti_twice_in_one_group_is_a_replay_and_fails_no_neighbour()
+    {
+        TestConnection c = await FundedConnectionAsync(FundedQuantity);
+        long eventsBefore = await fixture.CountEventsAsync();
+        string jti = Guid.NewGuid().ToString();
+        PendingOpen first = Open(Guid.NewGuid(), c, "10", jti: NewJti(jti));
+        PendingOpen replay = Open(Guid.NewGuid(), c, "10", jti: NewJti(jti));
+        PendingOpen neighbour = Open(Guid.NewGuid(), c, "10", jti: NewJti());
+
+        await RunGroupAsync(first, replay, neighbour);
+
+        Assert.Null(Hold.Fold(Committed(first))!.RejectionReason);
+        Assert.IsType<OpenOutcome.Replayed>(await replay.Completion.Task);
+        Assert.Null(Hold.Fold(Committed(neighbour))!.RejectionReason);
+        Assert.True(first.Command.Jti!.Recorded);
+        Assert.False(replay.Command.Jti!.Recorded);
+        Assert.Equal(eventsBefore + 4, await fixture.CountEventsAsync());
+        Assert.Equal(BalanceRow.Of(30, 20, 0), await fixture.BalanceAsync(c, Currency));
+    }
+
+    [Fact]
+    public async Task A_jti_recorded_by_an_earlier_group_is_a_replay_and_appends_nothing()
+    {
+        TestConnection c = await FundedConnectionAsync(FundedQuantity);
+        Guid id = Guid.NewGuid();
+        string jti = Guid.NewGuid().ToString();
+        await RunGroupAsync(Open(id, c, "10", jti: NewJti(jti)));
+        long eventsBefore = await fixture.CountEventsAsync();
+        PendingOpen replay = Open(id, c, "10", jti: NewJti(jti));
+
+        await RunGroupAsync(replay);
+
+        Assert.IsType<OpenOutcome.Replayed>(await replay.Completion.Task);
+        Assert.Equal(eventsBefore, await fixture.CountEventsAsync());
+        Assert.Equal(BalanceRow.Of(40, 10, 0), await fixture.BalanceAsync(c, Currency));
+    }
+
+    /// <summary>
+    /// A recorded jti on an id no stream holds (its first use wrote nothing there): the group
+    /// does not start a stream for a replayed token, it sends every open to the single path,
+    /// which refuses the replay on its own.
+    /// </summary>
+    [Fact]
+    public async Task A_replayed_jti_that_wins_a_claim_sends_the_group_to_the_single_path_and_appends_nothing()
+    {
+        TestConnection c = await FundedConnectionAsync(FundedQuantity);
+        string jti = Guid.NewGuid().ToString();
+        await RunGroupAsync(Open(Guid.NewGuid(), c, "10", jti: NewJti(jti)));
+        long eventsBefore = await fixture.CountEventsAsync();
+        PendingOpen replay = Open(Guid.NewGuid(), c, "10", jti: NewJti(jti));
+        PendingOpen neighbour = Open(Guid.NewGuid(), c, "10", jti: NewJti());
+
+        await RunGroupAsync(replay, neighbour);
+
+        Assert.IsType<OpenOutcome.RetryAlone>(await replay.Completion.Task);
+        Assert.IsType<OpenOutcome.RetryAlone>(await neighbour.Completion.Task);
+        Assert.False(neighbour.Command.Jti!.Recorded);
+        Assert.Equal(eventsBefore, await fixture.CountEventsAsync());
+    }
+
+    /// <summary>
+    /// A commit whose outcome the API never learnt is retried within the same request: the jti
+    /// is then its own (the request id recorded with it), so the retry is answered from the
+    /// stored stream, not refused as a replay.
+    /// </summary>
+    [Fact]
+    public async Task A_retry_of_the_same_request_after_its_group_committed_is_answered_from_the_stream()
+    {
+        TestConnection c = await FundedConnectionAsync(FundedQuantity);
+        Guid id = Guid.NewGuid();
+        PendingJti jti = NewJti();
+        await RunGroupAsync(Open(id, c, "10", jti: jti));
+        long eventsBefore = await fixture.CountEventsAsync();
+        PendingOpen retry = Open(id, c, "10", jti: jti);
+
+        await RunGroupAsync(retry);
+
+        Assert.IsType<OpenOutcome.Exists>(await retry.Completion.Task);
+        Assert.Equal(eventsBefore, await fixture.CountEventsAsync());
+    }
+
+    [Fact]
+    public async Task A_group_of_only_duplicates_still_commits_their_jtis()
+    {
+        TestConnection c = await FundedConnectionAsync(FundedQuantity);
+        Guid id = Guid.NewGuid();
+        await RunGroupAsync(Open(id, c, "10", jti: NewJti()));
+        PendingOpen duplicate = Open(id, c, "10", jti: NewJti());
+
+        await RunGroupAsync(duplicate);
+
+        Assert.IsType<OpenOutcome.Exists>(await duplicate.Completion.Task);
+        Assert.True(duplicate.Command.Jti!.Recorded);
+        Assert.Equal(
+            1L,
+            await fixture.ScalarAsync<long>(
+                "SELECT count(*) FROM ledger.seen_jtis WHERE jti = $1",
+                duplicate.Command.Jti.Jti
+            )
+        );
+    }
+
+    [Fact]
     public async Task Two_nodes_with_group_commit_reserve_exactly_the_funds_available()
     {
         await using WebApplicationFactory<Program> second = Node(groupCommit: true);
@@ -252,7 +356,8 @@ public sealed class GroupCommitTests(LedgerApiFixture fixture) : IClassFixture<L
         Guid id,
         TestConnection c,
         string quantity,
-        OpenDecision? decide = null
+        OpenDecision? decide = null,
+        PendingJti? jti = null
     )
     {
         var request = new HoldRequest(
@@ -269,10 +374,14 @@ public sealed class GroupCommitTests(LedgerApiFixture fixture) : IClassFixture<L
                 LocksFunds: true,
                 decide ?? DeallocationsApi.Flow.Request,
                 request,
-                new EventMetadata("bitgo", "group-commit-test", null, null)
+                new EventMetadata("bitgo", "group-commit-test", null, null),
+                jti
             )
         );
     }
+
+    private static PendingJti NewJti(string? jti = null) =>
+        new(jti ?? Guid.NewGuid().ToString(), DateTimeOffset.UtcNow.AddMinutes(1));
 
     private static IReadOnlyList<object> Committed(PendingOpen open)
     {

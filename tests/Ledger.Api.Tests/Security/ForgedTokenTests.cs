@@ -2,6 +2,8 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Ledger.Api.Tests.Support;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
 using static Ledger.Api.Tests.Security.ForgedTokens;
 
 namespace Ledger.Api.Tests.Security;
@@ -188,6 +190,76 @@ public sealed class ForgedTokenTests(AuthHost host) : IClassFixture<AuthHost>
             )
         );
         Assert.True(appended > 0);
+    }
+
+    /// <summary>
+    /// Twenty replays racing on the single path (group commit off), where the write records the
+    /// jti in its own transaction: exactly one success, and only it appends.
+    /// </summary>
+    [Fact]
+    public async Task Twenty_concurrent_replays_on_the_single_path_give_one_success_and_nineteen_401s()
+    {
+        const int Replays = 20;
+        await using var single = host.Factory.WithWebHostBuilder(web =>
+            web.UseSetting("Ledger:GroupCommit", "false")
+        );
+        BitGoClient bitgo = host.BitGo();
+        TestConnection connection = await bitgo.ConnectAsync();
+        await bitgo.FundAsync(connection, "btc", "5");
+        Guid id = Guid.NewGuid();
+        byte[] body = Encoding.UTF8.GetBytes(
+            HostileCorpus.Write(HoldKind.Deallocation.Body(id, connection, "btc", "5"))
+        );
+        string token = TestCredentials.SignFor(body);
+        HttpClient http = single.CreateClient();
+        var replay = new RawRequest(HttpMethod.Post, "/bitgo/v1/deallocations", body);
+        long before = await host.CountEventsAsync();
+
+        Answer[] answers = await Task.WhenAll(
+            Enumerable.Range(0, Replays).Select(_ => Task.Run(() => http.SendAsync(replay, token)))
+        );
+
+        Assert.Single(answers, a => a.Status == HttpStatusCode.OK);
+        Assert.All(
+            answers.Where(a => a.Status != HttpStatusCode.OK),
+            a => a.AssertSignatureRefused("jti already used", token)
+        );
+        Assert.Equal(2, await host.CountEventsAsync() - before);
+    }
+
+    [Fact]
+    public async Task Second_use_of_a_clear_token_is_401_and_appends_nothing()
+    {
+        BitGoClient bitgo = host.BitGo();
+        TestConnection connection = await bitgo.ConnectAsync();
+        await bitgo.FundAsync(connection, "btc", "5");
+        Guid id = Guid.NewGuid();
+        (await bitgo.DeallocateAsync(id, connection, "btc", "5")).AssertStatus(HttpStatusCode.OK);
+        string token = TestCredentials.SignFor([]);
+        HttpClient http = host.Factory.CreateClient();
+        var clear = new RawRequest(HttpMethod.Put, $"/bitgo/v1/deallocation/{id}/clear", []);
+        (await http.SendAsync(clear, token)).AssertStatus(HttpStatusCode.OK);
+        long before = await host.CountEventsAsync();
+
+        Answer replay = await http.SendAsync(clear, token);
+
+        replay.AssertSignatureRefused("jti already used", token);
+        Assert.Equal(before, await host.CountEventsAsync());
+    }
+
+    /// <summary>A token is spent by its first use even when that use wrote nothing.</summary>
+    [Fact]
+    public async Task A_token_whose_request_was_refused_400_is_spent_and_its_replay_is_401()
+    {
+        byte[] body = Encoding.UTF8.GetBytes("""{"allocationId":"not-a-uuid"}""");
+        string token = TestCredentials.SignFor(body);
+        HttpClient http = host.Factory.CreateClient();
+        var request = new RawRequest(HttpMethod.Post, AllocationsPath, body);
+        (await http.SendAsync(request, token)).AssertStatus(HttpStatusCode.BadRequest);
+
+        Answer replay = await http.SendAsync(request, token);
+
+        replay.AssertSignatureRefused("jti already used", token);
     }
 
     private async Task<byte[]> AllocationBodyAsync() =>
