@@ -12,6 +12,12 @@ namespace Ledger.Api.Holds;
 /// </summary>
 public static class HoldRoutes
 {
+    private static readonly (Settlement, string)[] Settlements =
+    [
+        (Settlement.Clear, "clear"),
+        (Settlement.Release, "release"),
+    ];
+
     public static RouteGroupBuilder MapHoldRoutes<TAnswer>(
         this RouteGroupBuilder bitgo,
         HoldFlow<TAnswer> flow,
@@ -26,34 +32,23 @@ public static class HoldRoutes
                     HoldHandlers.OpenAsync(flow, http, services, ct)
             )
             .WithMetadata(JtiRecordedByWrite.Instance);
-        bitgo
-            .MapPut(
-                $"{item}/clear",
-                (HttpContext http, LedgerServices services, CancellationToken ct) =>
-                    HoldHandlers.SettleAsync(
-                        flow,
-                        Settlement.Clear,
-                        Id(flow, http),
-                        http,
-                        services,
-                        ct
-                    )
-            )
-            .WithMetadata(JtiRecordedByWrite.Instance);
-        bitgo
-            .MapPut(
-                $"{item}/release",
-                (HttpContext http, LedgerServices services, CancellationToken ct) =>
-                    HoldHandlers.SettleAsync(
-                        flow,
-                        Settlement.Release,
-                        Id(flow, http),
-                        http,
-                        services,
-                        ct
-                    )
-            )
-            .WithMetadata(JtiRecordedByWrite.Instance);
+        foreach ((Settlement settlement, string verb) in Settlements)
+        {
+            bitgo
+                .MapPut(
+                    $"{item}/{verb}",
+                    (HttpContext http, LedgerServices services, CancellationToken ct) =>
+                        HoldHandlers.SettleAsync(
+                            flow,
+                            settlement,
+                            Id(flow, http),
+                            http,
+                            services,
+                            ct
+                        )
+                )
+                .WithMetadata(JtiRecordedByWrite.Instance);
+        }
         bitgo.MapGet(
             item,
             (HttpContext http, LedgerServices services, CancellationToken ct) =>
