@@ -43,10 +43,13 @@ CREATE INDEX IF NOT EXISTS ix_events_recorded_at ON ledger.events (recorded_at);
 -- where data and metadata are PostgreSQL's jsonb text rendering and recorded_at is UTC with
 -- microseconds ("2026-11-21T05:13:29.383138Z"). Each stream chains on its own, so appends to
 -- different streams never wait on one another (unlike a global hash lock).
+-- STABLE, as convert_to and to_char are: a function that claims more than its body cannot be
+-- inlined, and then runs through the SQL-function executor, which set up and ran at about
+-- twice the cost of the inlined expression (docs/benchmarks.md).
 CREATE OR REPLACE FUNCTION ledger.event_hash(
     previous bytea, stream_id uuid, version integer, type text, data jsonb, metadata jsonb,
     recorded_at timestamptz) RETURNS bytea
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$
     SELECT sha256(previous || convert_to(
         stream_id::text || E'\n' || version::text || E'\n' || type || E'\n'
         || data::text || E'\n' || metadata::text || E'\n'
