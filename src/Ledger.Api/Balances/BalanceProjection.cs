@@ -40,14 +40,6 @@ public sealed class BalanceProjection : IInlineProjection
     // Group commit (ADR 0010): the group's changes summed per balance, applied by one
     // statement. Summing is safe because the group has locked every row before deciding, and
     // its decisions checked each reservation against what the earlier ones left available.
-    private const string EnsureGroupRowsSql = """
-        INSERT INTO ledger.balances (client_id, connection_id, currency)
-        SELECT client_id, connection_id, currency
-        FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS k(client_id, connection_id, currency)
-        ORDER BY client_id, connection_id, currency
-        ON CONFLICT (client_id, connection_id, currency) DO NOTHING
-        """;
-
     private const string ApplyGroupDeltasSql = """
         UPDATE ledger.balances b SET
             available = b.available + d.available,
@@ -83,8 +75,10 @@ public sealed class BalanceProjection : IInlineProjection
     }
 
     /// <summary>
-    /// The changes <see cref="Project"/> applies, summed per balance and applied set-based:
-    /// one statement creates the missing rows and one changes every row, each row exactly once.
+    /// The changes <see cref="Project"/> applies, summed per balance and applied set-based, in
+    /// one statement that changes every row exactly once. A group has created and locked every
+    /// row it changes before deciding (OpenGroup), so none is created here; a missing row
+    /// fails the row count, and with it the group.
     /// </summary>
     public void ProjectGroup(IReadOnlyList<PendingEvent> events, ProjectionBatch batch)
     {
@@ -115,7 +109,6 @@ public sealed class BalanceProjection : IInlineProjection
             rows.Select(d => d.Key.ConnectionId).ToArray(),
             rows.Select(d => d.Key.Currency.Code).ToArray(),
         ];
-        batch.Add(EnsureGroupRowsSql, keys);
         batch.Add(
             ApplyGroupDeltasSql,
             [
