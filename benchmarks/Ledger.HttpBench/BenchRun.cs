@@ -159,6 +159,7 @@ public static class BenchRun
         await runner.WarmUpAsync();
         foreach (int scenario in scenarios)
         {
+            await database.SettleAsync(cancellationToken);
             Console.WriteLine(
                 $"scenario {scenario} ({ScenarioRunner.NameOf(scenario)}), group commit "
                     + $"{(groupCommit ? "on" : "off")}, C = {options.Clients}, {options.Seconds} s ..."
@@ -232,6 +233,7 @@ public static class BenchRun
         CancellationToken cancellationToken
     )
     {
+        await database.SettleAsync(cancellationToken);
         Console.WriteLine($"anchor: pgbench -c {options.Clients} -T {options.Seconds} ...");
         long pgbenchBefore = meter?.ReapedChildren() ?? 0;
         long postgresBefore = meter?.Postgres() ?? 0;
