@@ -39,7 +39,8 @@ public sealed record GroupStatements(
 /// trip with the caller's own statements (guards before it, reads and locks after), and
 /// reports which it won: an id already taken is no error here, it is the caller's duplicate or
 /// a racing retry, answered from the stored stream. The caller may then run more statements of
-/// its own (<see cref="RunAsync"/>), start each claimed stream, insert, and commit. Events are written with the same hash chain and the same inline projections as
+/// its own (<see cref="RunAsync"/>), start each claimed stream, insert, and commit. Events are
+/// written with the same hash chain and the same inline projections as
 /// <see cref="EventSession"/>; nothing is durable, and no caller may answer, before
 /// <see cref="CommitAsync"/> returns.
 /// </summary>
@@ -130,14 +131,7 @@ public sealed class GroupSession : IAsyncDisposable
         {
             throw new InvalidOperationException("a group's first round trip is its claim");
         }
-        await using var batch = new NpgsqlBatch(Connection, Transaction);
-        foreach (NpgsqlBatchCommand command in statements.Commands)
-        {
-            batch.BatchCommands.Add(command);
-        }
-        await batch.PrepareAsync(cancellationToken);
-        await using NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken);
-        await statements.ReadAsync(reader, cancellationToken);
+        await ExecuteAsync(statements, cancellationToken);
     }
 
     /// <summary>
@@ -169,46 +163,36 @@ public sealed class GroupSession : IAsyncDisposable
             );
         }
         _claimedOnce = true;
-        await using var batch = new NpgsqlBatch(Connection, Transaction);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(GenericPlansSql));
-        foreach (NpgsqlBatchCommand command in before.Commands)
-        {
-            batch.BatchCommands.Add(command);
-        }
-        batch.BatchCommands.Add(
-            new NpgsqlBatchCommand(ClaimSql)
-            {
-                Parameters =
+        var won = new HashSet<Guid>();
+        var claim = new GroupStatements(
+            [
+                new NpgsqlBatchCommand(ClaimSql)
                 {
-                    new() { Value = streams.Select(s => s.Id).ToArray() },
-                    new() { Value = streams.Select(s => s.Type).ToArray() },
-                    new() { Value = streams.Select(s => s.Version).ToArray() },
+                    Parameters =
+                    {
+                        new() { Value = streams.Select(s => s.Id).ToArray() },
+                        new() { Value = streams.Select(s => s.Type).ToArray() },
+                        new() { Value = streams.Select(s => s.Version).ToArray() },
+                    },
                 },
+            ],
+            async (reader, cancellationToken) =>
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    won.Add(reader.GetGuid(0));
+                }
             }
         );
-        foreach (NpgsqlBatchCommand command in after.Commands)
-        {
-            batch.BatchCommands.Add(command);
-        }
-        await batch.PrepareAsync(cancellationToken);
-        var won = new HashSet<Guid>();
-        await using (NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken))
-        {
-            if (before.Commands.Count > 0)
+        GroupStatements all = GroupStatements.Concat(GroupStatements.Concat(before, claim), after);
+        // The plan mode is set first; SET returns no rows, so the reader starts on the next.
+        await ExecuteAsync(
+            all with
             {
-                await before.ReadAsync(reader, cancellationToken);
-                await NextResultAsync(reader, cancellationToken);
-            }
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                won.Add(reader.GetGuid(0));
-            }
-            if (after.Commands.Count > 0)
-            {
-                await NextResultAsync(reader, cancellationToken);
-                await after.ReadAsync(reader, cancellationToken);
-            }
-        }
+                Commands = [new NpgsqlBatchCommand(GenericPlansSql), .. all.Commands],
+            },
+            cancellationToken
+        );
         foreach (NewStream stream in streams.Where(s => won.Contains(s.Id)))
         {
             _claimed.Add(stream.Id, stream);
@@ -303,6 +287,19 @@ public sealed class GroupSession : IAsyncDisposable
         // Disposing an uncommitted transaction rolls it back: no claim and no event remains.
         await Transaction.DisposeAsync();
         await Connection.DisposeAsync();
+    }
+
+    /// <summary>Runs the statements in one round trip, in the group's transaction.</summary>
+    private async Task ExecuteAsync(GroupStatements statements, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(Connection, Transaction);
+        foreach (NpgsqlBatchCommand command in statements.Commands)
+        {
+            batch.BatchCommands.Add(command);
+        }
+        await batch.PrepareAsync(cancellationToken);
+        await using NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await statements.ReadAsync(reader, cancellationToken);
     }
 
     internal static async Task NextResultAsync(

@@ -13,9 +13,9 @@ namespace Ledger.Api.Holds;
 /// token's jti, claim every new stream, read the connections and lock the balance rows in key
 /// order; then each claimed open decides in arrival order with the pure domain decision. Then
 /// every event and view row is inserted in a second round trip, and the group commits; only
-/// then is any open answered. A
-/// replayed token, a duplicate or a refusal is an outcome of its own open, never a failure of
-/// its neighbours; a group that fails as a whole sends each open back to the single path.
+/// then is any open answered. A replayed token, a duplicate or a refusal is an outcome of its
+/// own open, never a failure of its neighbours; a group that fails as a whole sends each open
+/// back to the single path.
 /// </summary>
 public static class OpenGroup
 {
@@ -138,17 +138,20 @@ public static class OpenGroup
             .Concat(followers)
             .Where(o => !IsReplay(o) && !claimed.Contains(o))
             .ToList();
-        var group = new PreparedGroup(
-            session,
-            logger,
-            opens,
-            [.. jtis.Values.Where(j => ownJtis.Contains(j.Jti))],
-            replays
-        );
+        PreparedGroup Prepared(IReadOnlyList<IReadOnlyList<object>> decisions) =>
+            new(
+                session,
+                logger,
+                opens,
+                [.. jtis.Values.Where(j => ownJtis.Contains(j.Jti))],
+                claimed,
+                decisions,
+                existing,
+                replays
+            );
         if (claimed.Count == 0)
         {
-            group.Answer([], [], existing);
-            return group;
+            return Prepared([]);
         }
         // An open that does not lock funds (an allocation) decides on its connection alone; the
         // balance rows its decision credits are created if missing, and locked (round trip 2,
@@ -199,8 +202,7 @@ public static class OpenGroup
             }
             session.StartStream(command.Request.Id, decisions[i], command.Metadata);
         }
-        group.Answer(claimed, decisions, existing);
-        return group;
+        return Prepared(decisions);
     }
 
     private static IEnumerable<BalanceDelta> Deltas(IReadOnlyList<object> events) =>
@@ -295,34 +297,28 @@ public static class OpenGroup
 /// remains is to insert its events and view rows, commit, and answer. The batcher prepares the
 /// next group while this one commits.
 /// </summary>
+/// <remarks>
+/// Each open is in one list: <paramref name="claimed"/> (with its events in
+/// <paramref name="decisions"/>, same order), <paramref name="existing"/> (a committed stream
+/// holds its id) or <paramref name="replays"/>.
+/// </remarks>
 public sealed class PreparedGroup(
     GroupSession session,
     ILogger logger,
     IReadOnlyList<PendingOpen> opens,
     IReadOnlyList<PendingJti> ownJtis,
+    IReadOnlyList<PendingOpen> claimed,
+    IReadOnlyList<IReadOnlyList<object>> decisions,
+    IReadOnlyList<PendingOpen> existing,
     IReadOnlyList<PendingOpen> replays
 )
 {
-    private IReadOnlyList<PendingOpen> _committed = [];
-    private IReadOnlyList<IReadOnlyList<object>> _decisions = [];
-    private IReadOnlyList<PendingOpen> _existing = [];
     private bool _failed;
-
-    internal void Answer(
-        IReadOnlyList<PendingOpen> committed,
-        IReadOnlyList<IReadOnlyList<object>> decisions,
-        IEnumerable<PendingOpen> existing
-    )
-    {
-        _committed = committed;
-        _decisions = decisions;
-        _existing = [.. existing];
-    }
 
     /// <summary>Inserts every event and view row; a failure answers as a failed group.</summary>
     public async Task InsertAsync(CancellationToken cancellationToken)
     {
-        if (_committed.Count == 0)
+        if (claimed.Count == 0)
         {
             return;
         }
@@ -358,11 +354,11 @@ public sealed class PreparedGroup(
         {
             jti.MarkRecorded();
         }
-        for (int i = 0; i < _committed.Count; i++)
+        for (int i = 0; i < claimed.Count; i++)
         {
-            _committed[i].Completion.TrySetResult(new OpenOutcome.Committed(_decisions[i]));
+            claimed[i].Completion.TrySetResult(new OpenOutcome.Committed(decisions[i]));
         }
-        OpenGroup.Complete(_existing, OpenOutcome.ExistsOutcome);
+        OpenGroup.Complete(existing, OpenOutcome.ExistsOutcome);
         OpenGroup.Complete(replays, OpenOutcome.ReplayedOutcome);
     }
 

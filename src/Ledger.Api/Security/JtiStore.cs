@@ -72,7 +72,7 @@ public sealed class JtiStore(LedgerDatabase database)
     /// The statement that records <paramref name="jtis"/> (distinct) in whatever transaction
     /// runs it; it returns each jti that is this request's to use.
     /// </summary>
-    public static NpgsqlBatchCommand RecordCommand(IReadOnlyCollection<PendingJti> jtis) =>
+    private static NpgsqlBatchCommand RecordCommand(IReadOnlyCollection<PendingJti> jtis) =>
         new(RecordSql)
         {
             Parameters =
@@ -115,11 +115,8 @@ public sealed class JtiStore(LedgerDatabase database)
         CancellationToken cancellationToken
     )
     {
-        await using var batch = new NpgsqlBatch(connection, transaction)
-        {
-            BatchCommands = { RecordCommand([jti]) },
-        };
-        if (await batch.ExecuteScalarAsync(cancellationToken) is null)
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        if (!await IsOwnAsync(batch, jti, cancellationToken))
         {
             throw new JtiReplayedException(jti.Jti);
         }
@@ -129,13 +126,23 @@ public sealed class JtiStore(LedgerDatabase database)
     public async Task<bool> TryRecordAsync(PendingJti jti, CancellationToken cancellationToken)
     {
         await using NpgsqlBatch batch = database.DataSource.CreateBatch();
-        batch.BatchCommands.Add(RecordCommand([jti]));
-        if (await batch.ExecuteScalarAsync(cancellationToken) is null)
+        if (!await IsOwnAsync(batch, jti, cancellationToken))
         {
             return false;
         }
         jti.MarkRecorded();
         return true;
+    }
+
+    /// <summary>Records one jti on <paramref name="batch"/>: true when it is this request's.</summary>
+    private static async Task<bool> IsOwnAsync(
+        NpgsqlBatch batch,
+        PendingJti jti,
+        CancellationToken cancellationToken
+    )
+    {
+        batch.BatchCommands.Add(RecordCommand([jti]));
+        return await batch.ExecuteScalarAsync(cancellationToken) is not null;
     }
 
     public async Task<int> PruneAsync(CancellationToken cancellationToken)

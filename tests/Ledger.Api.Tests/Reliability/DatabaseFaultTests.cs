@@ -39,22 +39,13 @@ public sealed class DatabaseFaultTests(ProxiedApiFixture fixture) : IClassFixtur
         BitGoClient bitgo = fixture.BitGo();
         TestConnection c = await bitgo.ConnectAsync();
         long eventsBefore = await fixture.CountEventsAsync();
-        Guid id = Guid.NewGuid();
-        Answer answer;
-        var elapsed = Stopwatch.StartNew();
-        fixture.Proxy.Down();
-        try
-        {
-            answer = await bitgo.PostAsync(
-                HoldKind.Allocation.OpenPath,
-                HoldKind.Allocation.Body(id, c, Currency, "5")
-            );
-            elapsed.Stop();
-        }
-        finally
-        {
-            fixture.Proxy.Up();
-        }
+
+        (Answer answer, Stopwatch elapsed, Guid id) = await AllocateDuringAsync(
+            bitgo,
+            c,
+            fixture.Proxy.Down,
+            fixture.Proxy.Up
+        );
 
         AssertRetriable503(answer);
         Assert.True(
@@ -108,22 +99,13 @@ public sealed class DatabaseFaultTests(ProxiedApiFixture fixture) : IClassFixtur
         BitGoClient bitgo = fixture.BitGo();
         TestConnection c = await bitgo.ConnectAsync();
         long eventsBefore = await fixture.CountEventsAsync();
-        Guid id = Guid.NewGuid();
-        Answer answer;
-        var elapsed = Stopwatch.StartNew();
-        fixture.Proxy.Stall();
-        try
-        {
-            answer = await bitgo.PostAsync(
-                HoldKind.Allocation.OpenPath,
-                HoldKind.Allocation.Body(id, c, Currency, "5")
-            );
-            elapsed.Stop();
-        }
-        finally
-        {
-            fixture.Proxy.Resume();
-        }
+
+        (Answer answer, Stopwatch elapsed, _) = await AllocateDuringAsync(
+            bitgo,
+            c,
+            fixture.Proxy.Stall,
+            fixture.Proxy.Resume
+        );
 
         AssertRetriable503(answer);
         Assert.True(
@@ -209,6 +191,35 @@ public sealed class DatabaseFaultTests(ProxiedApiFixture fixture) : IClassFixtur
             await StreamAsync(id)
         );
         Assert.Equal("70/0/0", await BalanceAsync(c));
+    }
+
+    /// <summary>
+    /// Opens an allocation while <paramref name="fault"/> holds, healing it however the call
+    /// ends: the answer, how long it took (stopped at the answer), and the allocation's id.
+    /// </summary>
+    private static async Task<(Answer Answer, Stopwatch Elapsed, Guid Id)> AllocateDuringAsync(
+        BitGoClient bitgo,
+        TestConnection c,
+        Action fault,
+        Action heal
+    )
+    {
+        Guid id = Guid.NewGuid();
+        var elapsed = Stopwatch.StartNew();
+        fault();
+        try
+        {
+            Answer answer = await bitgo.PostAsync(
+                HoldKind.Allocation.OpenPath,
+                HoldKind.Allocation.Body(id, c, Currency, "5")
+            );
+            elapsed.Stop();
+            return (answer, elapsed, id);
+        }
+        finally
+        {
+            heal();
+        }
     }
 
     private static void AssertRetriable503(Answer answer)
