@@ -56,6 +56,15 @@ public sealed partial class LocalPostgresCluster : IAsyncDisposable
     /// <summary>False when we adopted a server that a killed owner left running.</summary>
     internal bool StartedByThisProcess { get; }
 
+    /// <summary>
+    /// False when this process runs as root, so PostgreSQL would run as another user, and a
+    /// directory above <paramref name="rootDirectory"/> is closed to that user: StartAsync
+    /// would refuse it.
+    /// </summary>
+    public static bool CanRunAsUserReach(string rootDirectory) =>
+        PostgresCommandRunner.ForCurrentProcess().RunAsUser is null
+        || !new ClusterLayout(rootDirectory).AncestorsClosedToOthers().Any();
+
     public static async Task<LocalPostgresCluster> StartAsync(
         LocalPostgresOptions options,
         CancellationToken cancellationToken = default

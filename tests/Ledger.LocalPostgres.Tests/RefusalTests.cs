@@ -83,6 +83,23 @@ public sealed class RefusalTests
     }
 
     [Fact]
+    public void A_root_directory_below_a_closed_directory_is_reachable_only_without_root()
+    {
+        var closed = Directory.CreateTempSubdirectory("ledger-closed-").FullName;
+        try
+        {
+            bool reachable = LocalPostgresCluster.CanRunAsUserReach(Path.Combine(closed, "x"));
+
+            Assert.Equal(!Environment.IsPrivilegedProcess, reachable);
+            Assert.True(LocalPostgresCluster.CanRunAsUserReach(NewRootDirectory()));
+        }
+        finally
+        {
+            Directory.Delete(closed, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Server_options_hold_only_the_port_and_fixed_settings()
     {
         var durable = ClusterControl.ServerOptions(5433, durable: true);

@@ -29,6 +29,9 @@ public sealed class LedgerDatabase(IConfiguration configuration, ILogger<LedgerD
 
     private const int AutoPrepareUsagesMin = 2;
 
+    /// <summary>Hex digits of the checkout path's hash that name its cluster under /tmp.</summary>
+    private const int CheckoutKeyLength = 12;
+
     private NpgsqlDataSource? _dataSource;
     private LocalPostgresCluster? _cluster;
 
@@ -50,9 +53,29 @@ public sealed class LedgerDatabase(IConfiguration configuration, ILogger<LedgerD
         await SchemaApplier.ApplyAsync(_dataSource, Scripts, cancellationToken);
     }
 
-    /// <summary>Where the local cluster lives when no connection string is configured.</summary>
-    public static string LocalClusterRoot =>
-        Path.Combine(Directory.GetCurrentDirectory(), ".ledger", "postgres");
+    /// <summary>
+    /// Where the local cluster lives when no connection string is configured: beside the
+    /// project, or, when run as root from a checkout PostgreSQL's user cannot enter (a fresh
+    /// clone in <c>mktemp -d</c>), under the temp folder, one cluster per checkout.
+    /// </summary>
+    public static string LocalClusterRoot
+    {
+        get
+        {
+            string checkout = Directory.GetCurrentDirectory();
+            string beside = Path.Combine(checkout, ".ledger", "postgres");
+            if (LocalPostgresCluster.CanRunAsUserReach(beside))
+            {
+                return beside;
+            }
+            string key = Convert.ToHexStringLower(
+                System.Security.Cryptography.SHA256.HashData(
+                    System.Text.Encoding.UTF8.GetBytes(checkout)
+                )
+            )[..CheckoutKeyLength];
+            return Path.Combine(Path.GetTempPath(), $"ledger-{key}", "postgres");
+        }
+    }
 
     /// <summary>
     /// Starts (or joins, if a killed owner left it running) the local cluster. The service and
