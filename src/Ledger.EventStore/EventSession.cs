@@ -30,12 +30,14 @@ public sealed class EventSession : IAsyncDisposable
         """;
 
     // The hash chains to the previous event of the same stream, which an earlier statement of
-    // this batch may have inserted. If that event were missing the subquery would be NULL, the
+    // this batch may have inserted; a first event chains from 32 zero bytes, read through the
+    // stream row. If that event, or that row, were missing the subquery would be NULL, the
     // STRICT hash function NULL too, and the NOT NULL constraint would abort the append.
     private const string InsertEventSql = """
         INSERT INTO ledger.events (stream_id, version, type, data, metadata, recorded_at, hash)
         VALUES ($1, $2, $3, $4, $5, now(), ledger.event_hash(
-            CASE WHEN $2 = 1 THEN '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea
+            CASE WHEN $2 = 1 THEN (SELECT '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea
+                                   FROM ledger.streams WHERE id = $1)
                  ELSE (SELECT hash FROM ledger.events WHERE stream_id = $1 AND version = $2 - 1) END,
             $1, $2, $3, $4, $5, now()))
         """;

@@ -70,28 +70,32 @@ public sealed class GroupSession : IAsyncDisposable
         RETURNING id
         """;
 
-    // One statement per version level. The first level chains from 32 zero bytes; each later
-    // level joins the previous level's rows, which an earlier statement of the same batch
-    // inserted (a statement cannot see its own rows). A missing predecessor leaves the hash
-    // NULL (ledger.event_hash is STRICT) and the NOT NULL constraint aborts the group, as in
-    // EventSession. ledger.event_hash stays the single source of the hash. WITH ORDINALITY
-    // keeps the caller's order, so seq follows the order the requests were decided in.
+    // One statement per version level. The first level chains from 32 zero bytes, read through
+    // the stream row the claim wrote; each later level joins the previous level's rows, which
+    // an earlier statement of the same batch inserted (a statement cannot see its own rows). A
+    // missing stream row or predecessor leaves the hash NULL (ledger.event_hash is STRICT) and
+    // the NOT NULL constraint aborts the group, as in EventSession. ledger.event_hash stays the
+    // single source of the hash. WITH ORDINALITY keeps the caller's order, so seq follows the
+    // order the requests were decided in.
     private const string InsertFirstLevelSql = """
         INSERT INTO ledger.events (stream_id, version, type, data, metadata, recorded_at, hash)
         SELECT e.stream_id, 1, e.type, e.data, e.metadata, now(), ledger.event_hash(
-                   '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea,
-                   e.stream_id, 1, e.type, e.data, e.metadata, now())
+                   s.zero, e.stream_id, 1, e.type, e.data, e.metadata, now())
         FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::jsonb[])
              WITH ORDINALITY AS e(stream_id, type, data, metadata, n)
+        LEFT JOIN (SELECT id, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea AS zero
+                   FROM ledger.streams) s ON s.id = e.stream_id
         ORDER BY e.n
         """;
 
+    // A stream started in a group has one request's metadata on all its events, so a later
+    // level takes it from its predecessor rather than send and parse it again.
     private const string InsertNextLevelSql = """
         INSERT INTO ledger.events (stream_id, version, type, data, metadata, recorded_at, hash)
-        SELECT e.stream_id, $2, e.type, e.data, e.metadata, now(), ledger.event_hash(
-                   p.hash, e.stream_id, $2, e.type, e.data, e.metadata, now())
-        FROM unnest($1::uuid[], $3::text[], $4::jsonb[], $5::jsonb[])
-             WITH ORDINALITY AS e(stream_id, type, data, metadata, n)
+        SELECT e.stream_id, $2, e.type, e.data, p.metadata, now(), ledger.event_hash(
+                   p.hash, e.stream_id, $2, e.type, e.data, p.metadata, now())
+        FROM unnest($1::uuid[], $3::text[], $4::jsonb[])
+             WITH ORDINALITY AS e(stream_id, type, data, n)
         LEFT JOIN ledger.events p ON p.stream_id = e.stream_id AND p.version = $2 - 1
         ORDER BY e.n
         """;
@@ -347,15 +351,20 @@ public sealed class GroupSession : IAsyncDisposable
             Value = events.Select(e => _registry.Serialize(e.Data)).ToArray(),
             NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb,
         };
-        var metadata = new NpgsqlParameter
-        {
-            Value = events.Select(e => JsonSerializer.Serialize(e.Metadata)).ToArray(),
-            NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb,
-        };
         return version == 1
             ? new NpgsqlBatchCommand(InsertFirstLevelSql)
             {
-                Parameters = { ids, types, data, metadata },
+                Parameters =
+                {
+                    ids,
+                    types,
+                    data,
+                    new NpgsqlParameter
+                    {
+                        Value = events.Select(e => JsonSerializer.Serialize(e.Metadata)).ToArray(),
+                        NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb,
+                    },
+                },
             }
             : new NpgsqlBatchCommand(InsertNextLevelSql)
             {
@@ -365,7 +374,6 @@ public sealed class GroupSession : IAsyncDisposable
                     new NpgsqlParameter { Value = version },
                     types,
                     data,
-                    metadata,
                 },
             };
     }

@@ -16,6 +16,10 @@ CREATE TABLE IF NOT EXISTS ledger.streams (
 -- seq is the global order; (stream_id, version) the per-stream order. The unique constraint is
 -- the last line of defence against two writers appending the same version: the stream row's
 -- version check (EventSession) normally stops the loser before it draws a seq.
+-- No foreign key to ledger.streams (ADR 0013): every insert computes its hash from the stream
+-- row (version 1) or the previous event, so an event without them gets a NULL hash and the
+-- NOT NULL constraint aborts its append; stream rows are never deleted (trigger below), and
+-- audit verify reports an event whose stream row is missing.
 CREATE TABLE IF NOT EXISTS ledger.events (
     seq          bigint      GENERATED ALWAYS AS IDENTITY,
     stream_id    uuid        NOT NULL,
@@ -27,7 +31,6 @@ CREATE TABLE IF NOT EXISTS ledger.events (
     hash         bytea       NOT NULL,
     CONSTRAINT pk_events PRIMARY KEY (seq),
     CONSTRAINT uq_events_stream_and_version UNIQUE (stream_id, version),
-    CONSTRAINT fk_events_stream FOREIGN KEY (stream_id) REFERENCES ledger.streams (id),
     CONSTRAINT ck_events_version_positive CHECK (version >= 1),
     CONSTRAINT ck_events_type_length CHECK (char_length(type) BETWEEN 1 AND 64),
     CONSTRAINT ck_events_data_object CHECK (jsonb_typeof(data) = 'object'),
@@ -35,7 +38,12 @@ CREATE TABLE IF NOT EXISTS ledger.events (
     CONSTRAINT ck_events_hash_sha256 CHECK (octet_length(hash) = 32)
 );
 
-CREATE INDEX IF NOT EXISTS ix_events_recorded_at ON ledger.events (recorded_at);
+ALTER TABLE ledger.events DROP CONSTRAINT IF EXISTS fk_events_stream;
+
+-- Exports by time range (EventExporter). recorded_at grows with the log's physical order, so
+-- a BRIN index finds a range as well as a B-tree would, at almost no cost per insert (ADR 0013).
+DROP INDEX IF EXISTS ledger.ix_events_recorded_at;
+CREATE INDEX IF NOT EXISTS ix_events_recorded_at_brin ON ledger.events USING brin (recorded_at);
 
 -- Tamper evidence (docs/hash-chain.md). Each event's hash is SHA-256 over the previous event's
 -- hash in the same stream (32 zero bytes for version 1) followed by the UTF-8 bytes of
@@ -87,3 +95,20 @@ CREATE OR REPLACE TRIGGER trg_events_append_only
 CREATE OR REPLACE TRIGGER trg_events_no_truncate
     BEFORE TRUNCATE ON ledger.events
     FOR EACH STATEMENT EXECUTE FUNCTION ledger.events_append_only();
+
+-- A stream row is updated (its version) but never removed: the events it heads outlive nothing.
+CREATE OR REPLACE FUNCTION ledger.streams_keep_rows() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'ledger.streams rows are never removed: % refused', TG_OP
+        USING ERRCODE = 'restrict_violation';
+END;
+$$;
+
+CREATE OR REPLACE TRIGGER trg_streams_no_delete
+    BEFORE DELETE ON ledger.streams
+    FOR EACH ROW EXECUTE FUNCTION ledger.streams_keep_rows();
+
+CREATE OR REPLACE TRIGGER trg_streams_no_truncate
+    BEFORE TRUNCATE ON ledger.streams
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger.streams_keep_rows();

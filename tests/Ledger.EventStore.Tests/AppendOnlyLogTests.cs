@@ -39,4 +39,23 @@ public sealed class AppendOnlyLogTests(EventStoreDatabase database)
         Assert.Equal(PostgresErrorCodes.RestrictViolation, error.SqlState);
         Assert.Equal(before, await database.CountEventsAsync());
     }
+
+    [Theory]
+    [InlineData("DELETE FROM ledger.streams WHERE id = $1")]
+    [InlineData("TRUNCATE ledger.streams")]
+    public async Task A_stream_row_is_never_removed(string sql)
+    {
+        var id = Guid.NewGuid();
+        await Appends.StartAsync(database.CreateStore(), id, Appends.Notes(id, 1));
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() =>
+            sql.Contains("$1", StringComparison.Ordinal)
+                ? database.ExecuteAsync(sql, id)
+                : database.ExecuteAsync(sql)
+        );
+
+        Assert.Equal(PostgresErrorCodes.RestrictViolation, error.SqlState);
+        Assert.Contains("never removed", error.MessageText);
+        Assert.NotNull(await database.CreateStore().FetchStreamAsync(id));
+    }
 }

@@ -117,6 +117,24 @@ public sealed class AuditVerifyTests
     }
 
     [Fact]
+    public async Task An_event_whose_stream_row_was_deleted_is_reported_at_its_stream()
+    {
+        await using AuditLedger ledger = await AuditLedger.CreateAsync();
+        Guid stream = ledger.Data.ClearedDeallocation;
+
+        // No foreign key holds an event to its stream row (ADR 0013): the audit does.
+        await ledger.TamperAsync("DELETE FROM ledger.streams WHERE id = $1", stream);
+
+        (AuditResult result, string report) = await ledger.VerifyAsync();
+        Assert.Contains(
+            $"stream {stream:D} field row: expected a ledger.streams row at version 3, found none",
+            report,
+            StringComparison.Ordinal
+        );
+        AuditAssert.Found(result, $"stream {stream:D}", "row");
+    }
+
+    [Fact]
     public async Task Two_swapped_versions_of_a_stream_are_reported_at_both_events()
     {
         await using AuditLedger ledger = await AuditLedger.CreateAsync();
