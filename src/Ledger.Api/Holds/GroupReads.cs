@@ -16,11 +16,15 @@ namespace Ledger.Api.Holds;
 public static class GroupReads
 {
     // One statement, so one snapshot of each connection; the stream's type is checked as the
-    // single path checks it, so an id that names a hold is an unknown connection.
+    // single path checks it, so an id that names a hold is an unknown connection. A stream at
+    // the version of the cached fold returns one row without events; any other returns its
+    // events, to fold again.
     private const string ConnectionsSql = """
-        SELECT s.id, e.type, e.data::text FROM ledger.streams s
-        JOIN ledger.events e ON e.stream_id = s.id
-        WHERE s.id = ANY($1) AND s.type = $2
+        SELECT s.id, s.version, e.type, e.data::text
+        FROM unnest($1::uuid[], $2::integer[]) AS k(id, cached_version)
+        JOIN ledger.streams s ON s.id = k.id
+        LEFT JOIN ledger.events e ON e.stream_id = s.id AND s.version <> k.cached_version
+        WHERE s.type = $3
         ORDER BY s.id, e.version
         """;
 
@@ -46,18 +50,28 @@ public static class GroupReads
         FOR UPDATE OF b
         """;
 
-    /// <summary>Reads the named connections into <paramref name="found"/>.</summary>
+    /// <summary>
+    /// Reads the named connections into <paramref name="found"/>: each from
+    /// <paramref name="cache"/> when its stream is still at the cached version, else folded
+    /// from its events and cached.
+    /// </summary>
     public static GroupStatements Connections(
         IEnumerable<Guid> connectionIds,
         EventTypeRegistry registry,
+        ConnectionCache cache,
         Dictionary<Guid, Connection> found
     )
     {
+        // Taken once: another loop may cache a newer fold meanwhile.
+        Dictionary<Guid, Connection?> cached = connectionIds
+            .Distinct()
+            .ToDictionary(id => id, cache.Find);
         var command = new NpgsqlBatchCommand(ConnectionsSql)
         {
             Parameters =
             {
-                new() { Value = connectionIds.Distinct().ToArray() },
+                new() { Value = cached.Keys.ToArray() },
+                new() { Value = cached.Values.Select(c => c?.Version ?? 0).ToArray() },
                 new() { Value = ConnectionFlow.StreamType },
             },
         };
@@ -69,19 +83,31 @@ public static class GroupReads
                 while (await reader.ReadAsync(cancellationToken))
                 {
                     Guid id = reader.GetGuid(0);
+                    if (await reader.IsDBNullAsync(2, cancellationToken))
+                    {
+                        found[id] =
+                            cached[id] is { } same && same.Version == reader.GetInt32(1)
+                                ? same
+                                : throw new InvariantViolationException(
+                                    $"connection {id} matched a cached version it does not have"
+                                );
+                        continue;
+                    }
                     if (!events.TryGetValue(id, out List<object>? list))
                     {
                         events[id] = list = [];
                     }
-                    list.Add(registry.Deserialize(reader.GetString(1), reader.GetString(2)));
+                    list.Add(registry.Deserialize(reader.GetString(2), reader.GetString(3)));
                 }
                 foreach ((Guid id, List<object> list) in events)
                 {
-                    found[id] =
+                    Connection connection =
                         Connection.Fold(list)
                         ?? throw new InvariantViolationException(
                             $"connection stream {id} has no events"
                         );
+                    found[id] = connection;
+                    cache.Keep(connection);
                 }
             }
         );

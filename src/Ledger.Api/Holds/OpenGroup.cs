@@ -113,6 +113,7 @@ public static class OpenGroup
                 GroupReads.Connections(
                     leaders.Select(o => o.Command.Request.ConnectionId),
                     services.Store.Registry,
+                    services.ConnectionCache,
                     connections
                 ),
                 GroupReads.LockBalances(

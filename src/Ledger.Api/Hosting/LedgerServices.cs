@@ -1,3 +1,4 @@
+using Ledger.Api.Holds;
 using Ledger.Domain;
 
 namespace Ledger.Api.Hosting;
@@ -8,4 +9,7 @@ public sealed class LedgerServices(Ledger.EventStore.EventStore store, CurrencyC
     public Ledger.EventStore.EventStore Store => store;
 
     public CurrencyCatalog Currencies => currencies;
+
+    /// <summary>Connections by stream version, for the group path's reads (GroupReads).</summary>
+    public ConnectionCache ConnectionCache { get; } = new();
 }

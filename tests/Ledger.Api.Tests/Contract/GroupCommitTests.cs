@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json.Nodes;
 using Ledger.Api.Deallocations;
 using Ledger.Api.Holds;
 using Ledger.Api.Hosting;
@@ -106,6 +107,36 @@ public sealed class GroupCommitTests(LedgerApiFixture fixture) : IClassFixture<L
         Assert.Null(Hold.Fold(Committed(neighbour))!.RejectionReason);
         Assert.Equal(eventsBefore + 4, await fixture.CountEventsAsync());
         Assert.Equal(BalanceRow.Of(40, 10, 0), await fixture.BalanceAsync(c, Currency));
+    }
+
+    [Fact]
+    public async Task A_connection_deactivated_after_a_group_read_it_is_refused_by_the_next_group()
+    {
+        TestConnection c = await FundedConnectionAsync(FundedQuantity);
+        PendingOpen before = Open(Guid.NewGuid(), c, "10");
+        await RunGroupAsync(before);
+        (
+            await fixture
+                .BitGo()
+                .PostAsync(
+                    $"/api/v1/connections/{c.ConnectionId}/deactivate",
+                    new JsonObject { ["reason"] = "client closed the account" }
+                )
+        ).AssertStatus(HttpStatusCode.OK);
+        PendingOpen after = Open(Guid.NewGuid(), c, "10");
+
+        await RunGroupAsync(after);
+
+        Assert.Null(Hold.Fold(Committed(before))!.RejectionReason);
+        Assert.Equal(
+            RejectionReasons.InactiveConnection,
+            Hold.Fold(Committed(after))!.RejectionReason
+        );
+        Assert.Equal(BalanceRow.Of(40, 10, 0), await fixture.BalanceAsync(c, Currency));
+        ConnectionCache cache = fixture
+            .Factory.Services.GetRequiredService<LedgerServices>()
+            .ConnectionCache;
+        Assert.False(cache.Find(c.ConnectionId)!.IsActive);
     }
 
     [Fact]
