@@ -284,15 +284,11 @@ public sealed class GroupSession : IAsyncDisposable
     /// </summary>
     public async Task CommitAsync(CancellationToken cancellationToken = default)
     {
-        if (_committed || _started.Count != _claimed.Count)
+        if (_committed || _started.Count != _claimed.Count || (_claimed.Count > 0 && !_inserted))
         {
             throw new InvalidOperationException(
-                "a group commits once, after starting every stream it claimed"
+                "a group commits once, after inserting every stream it claimed"
             );
-        }
-        if (_started.Count > 0 && !_inserted)
-        {
-            await InsertAsync(cancellationToken);
         }
         await Transaction.CommitAsync(cancellationToken);
         _committed = true;
