@@ -32,6 +32,13 @@ public sealed record BenchOptions(
     /// <summary>Reservations take 1..this, so funds never run out within a run.</summary>
     public const int ReserveQuantityMax = 100;
 
+    /// <summary>
+    /// Scenario 1 with group commit runs this many times, each between two anchor runs, and the
+    /// ratio is the median of these pairs: the machine's speed drifts by a fifth within minutes,
+    /// so an anchor measured minutes away from the ledger's run says little about it.
+    /// </summary>
+    public const int RatioRounds = 3;
+
     public static readonly int[] AllScenarios = [1, 2, 3, 4, 5];
 
     public void Validate()

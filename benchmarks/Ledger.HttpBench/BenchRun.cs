@@ -4,8 +4,10 @@ namespace Ledger.HttpBench;
 
 /// <summary>
 /// The whole run, in order: PostgreSQL, the anchor, the API and its accounts, scenario 1
-/// without group commit ("before"), every chosen scenario with it, the anchor again, then the
-/// checks and the report. The anchor runs at both ends so that the machine's drift shows.
+/// without group commit ("before") and the anchor again, then every chosen scenario with it,
+/// scenario 1 <see cref="BenchOptions.RatioRounds"/> times with the anchor after each round,
+/// then the checks and the report. Each scenario-1 run is compared with the two anchor runs
+/// beside it, so the machine's drift between distant runs does not enter its ratio.
 /// </summary>
 public static class BenchRun
 {
@@ -33,10 +35,10 @@ public static class BenchRun
         }
         await Anchor.PrepareAsync(database.ConnectionString, cancellationToken);
         CpuMeter? meter = await CpuMeter.ForAsync(database.ConnectionString, cancellationToken);
-        var anchors = new List<AnchorResult>
-        {
-            await RunAnchorAsync(database, options, meter, cancellationToken),
-        };
+        var anchors = new AnchorRuns(() =>
+            RunAnchorAsync(database, options, meter, cancellationToken)
+        );
+        await anchors.RunAsync();
         using var signer = new Signer();
         var results = new List<ScenarioResult>();
         IReadOnlyList<BenchAccount> accounts;
@@ -75,6 +77,7 @@ public static class BenchRun
                         groupCommit: false,
                         journal,
                         meter,
+                        anchors,
                         cancellationToken
                     )
                 )[0]
@@ -91,10 +94,10 @@ public static class BenchRun
                 groupCommit: true,
                 journal,
                 meter,
+                anchors,
                 cancellationToken
             )
         );
-        anchors.Add(await RunAnchorAsync(database, options, meter, cancellationToken));
         Console.WriteLine("checking: audit verify and invariants ...");
         IReadOnlyList<string> checks = await Checks.RunAsync(
             root,
@@ -107,7 +110,7 @@ public static class BenchRun
             options,
             machine,
             database.Description,
-            anchors,
+            anchors.All,
             results,
             checks,
             total.Elapsed
@@ -133,6 +136,7 @@ public static class BenchRun
         bool groupCommit,
         List<Step> journal,
         CpuMeter? meter,
+        AnchorRuns anchors,
         CancellationToken cancellationToken
     )
     {
@@ -176,6 +180,28 @@ public static class BenchRun
                         )
                     )
                 );
+            }
+            else if (scenario == 1)
+            {
+                // Paired with the anchor runs beside it: the latest one before it (the API's
+                // warm-up may lie between) and one right after it.
+                int rounds = groupCommit ? BenchOptions.RatioRounds : 1;
+                for (int round = 1; round <= rounds; round++)
+                {
+                    if (round > 1)
+                    {
+                        await database.SettleAsync(cancellationToken);
+                    }
+                    int before = anchors.Latest;
+                    ScenarioResult result = Print(await runner.RunWritesAsync(1, groupCommit));
+                    results.Add(
+                        result with
+                        {
+                            Name = rounds > 1 ? $"{result.Name}, round {round}" : result.Name,
+                            Anchors = (before, await anchors.RunAsync()),
+                        }
+                    );
+                }
             }
             else
             {
@@ -267,5 +293,19 @@ public static class BenchRun
             );
         }
         return anchor;
+    }
+
+    /// <summary>The anchor runs in the order they ran; a scenario-1 run names its two by index.</summary>
+    private sealed class AnchorRuns(Func<Task<AnchorResult>> run)
+    {
+        public List<AnchorResult> All { get; } = [];
+
+        public int Latest => All.Count - 1;
+
+        public async Task<int> RunAsync()
+        {
+            All.Add(await run());
+            return Latest;
+        }
     }
 }

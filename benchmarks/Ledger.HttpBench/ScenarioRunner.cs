@@ -13,6 +13,9 @@ public sealed record ScenarioResult(
     CpuUse? Cpu = null
 )
 {
+    /// <summary>The anchor runs measured right before and right after this run, by index.</summary>
+    public (int Before, int After)? Anchors { get; init; }
+
     /// <summary>Every request the run answered, writes and reads.</summary>
     public long Requests => Operations.Sum(o => (long)o.Requests);
 
