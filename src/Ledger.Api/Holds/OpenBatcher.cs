@@ -71,12 +71,14 @@ public sealed class OpenBatcher(
     public const int QueueCapacity = 4_096;
 
     /// <summary>
-    /// Groups in flight at once (Ledger:GroupCommitLoops). More than one lets a group's round
-    /// trips overlap another's fsync, but splits the queue into smaller groups; on the 2-core
-    /// benchmark machine one loop cost a quarter less CPU per request (docs/benchmarks.md).
-    /// Loops contend only on the rows they share, and then wait like any two transactions.
+    /// Loops preparing groups side by side (Ledger:GroupCommitLoops). One loop prepares one
+    /// group at a time, a chain of round trips that leaves a core idle while PostgreSQL or the
+    /// loop waits; a second loop fills it, at the price of groups half as large. On the 2-core
+    /// benchmark machine two loops served about 10% more reservations than one, at about a
+    /// tenth more CPU each (docs/benchmarks.md, "Fifth round"). Loops contend only on the rows
+    /// they share, and then wait like any two transactions.
     /// </summary>
-    public const int LoopCountDefault = 1;
+    public const int LoopCountDefault = 2;
 
     public const int LoopCountMax = 8;
 
@@ -148,10 +150,10 @@ public sealed class OpenBatcher(
 
     /// <summary>
     /// Prepares and inserts a group while the previous one commits: the next group's
-    /// statements overlap the last one's fsync. One commit is in flight at a time, so groups
-    /// commit in the order their events were inserted, and a slow disk backs the queue up
-    /// rather than piling up connections. A group that needs a row the committing group holds
-    /// waits for that commit, as any two transactions do. (Measured and dropped, in
+    /// statements overlap the last one's fsync. One commit per loop is in flight at a time, so
+    /// a loop's groups commit in the order their events were inserted, and a slow disk backs
+    /// the queue up rather than piling up connections. A group that needs a row a committing
+    /// group holds waits for that commit, as any two transactions do. (Measured and dropped, in
     /// docs/benchmarks.md: three stages, with one group's insert overlapping the next one's
     /// claim, which made smaller groups and cost more CPU per open; and synchronous database
     /// calls on threads of the loop's own.)

@@ -281,6 +281,19 @@ public sealed class GroupCommitTests(LedgerApiFixture fixture) : IClassFixture<L
         );
     }
 
+    /// <summary>Several loops of one node commit groups side by side, as two nodes would.</summary>
+    [Fact]
+    public async Task A_node_with_several_group_loops_reserves_exactly_the_funds_available()
+    {
+        await using WebApplicationFactory<Program> node = Node(groupCommit: true, loops: 3);
+        Assert.Equal(3, node.Services.GetRequiredService<OpenBatcher>().LoopCount);
+
+        await AssertRacingDeallocationsReserveExactlyAsync(
+            new BitGoClient(node.CreateClient()),
+            new BitGoClient(node.CreateClient())
+        );
+    }
+
     [Fact]
     public async Task Two_nodes_without_group_commit_reserve_exactly_the_funds_available()
     {
@@ -356,10 +369,11 @@ public sealed class GroupCommitTests(LedgerApiFixture fixture) : IClassFixture<L
     /// wait for a pooled connection longer than the service's 3 s; these tests are about
     /// exactness, not latency, on a machine that runs other suites at the same time.
     /// </summary>
-    private WebApplicationFactory<Program> Node(bool groupCommit) =>
+    private WebApplicationFactory<Program> Node(bool groupCommit, int loops = 1) =>
         fixture.Factory.WithWebHostBuilder(web =>
         {
             web.UseSetting("Ledger:GroupCommit", groupCommit ? "true" : "false");
+            web.UseSetting("Ledger:GroupCommitLoops", $"{loops}");
             web.UseSetting(
                 "ConnectionStrings:Ledger",
                 $"{fixture.ConnectionString};Maximum Pool Size={NodePoolSize};Timeout={PoolWaitSecondsMax}"
