@@ -363,17 +363,21 @@ public sealed class GroupCommitTests(LedgerApiFixture fixture) : IClassFixture<L
     }
 
     /// <summary>
-    /// Another API node on the fixture's database, with group commit on or off. Its pool is
+    /// Another API node on the fixture's database, with group commit on or off, and the
+    /// shipped number of loops unless <paramref name="loops"/> says otherwise. Its pool is
     /// small: on the single path every waiting open holds a connection, and the test classes
     /// share one PostgreSQL whose connections must not run out for the others. So an open may
     /// wait for a pooled connection longer than the service's 3 s; these tests are about
     /// exactness, not latency, on a machine that runs other suites at the same time.
     /// </summary>
-    private WebApplicationFactory<Program> Node(bool groupCommit, int loops = 1) =>
+    private WebApplicationFactory<Program> Node(bool groupCommit, int? loops = null) =>
         fixture.Factory.WithWebHostBuilder(web =>
         {
             web.UseSetting("Ledger:GroupCommit", groupCommit ? "true" : "false");
-            web.UseSetting("Ledger:GroupCommitLoops", $"{loops}");
+            if (loops is { } count)
+            {
+                web.UseSetting("Ledger:GroupCommitLoops", $"{count}");
+            }
             web.UseSetting(
                 "ConnectionStrings:Ledger",
                 $"{fixture.ConnectionString};Maximum Pool Size={NodePoolSize};Timeout={PoolWaitSecondsMax}"
