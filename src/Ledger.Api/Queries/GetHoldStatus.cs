@@ -28,7 +28,7 @@ public static class GetHoldStatusEndpoint
         {
             return Problems.Invalid($"{kind.IdField}: " + Ids.UuidRule);
         }
-        await using NpgsqlCommand command = database.DataSource.CreateCommand(ByIdSql);
+        await using NpgsqlCommand command = database.Queries.CreateCommand(ByIdSql);
         command.Parameters.Add(new NpgsqlParameter { Value = holdId });
         command.Parameters.Add(new NpgsqlParameter { Value = kind.Name });
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken);

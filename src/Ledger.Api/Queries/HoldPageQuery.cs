@@ -84,7 +84,7 @@ public static class HoldPageQuery
         CancellationToken cancellationToken
     )
     {
-        await using NpgsqlCommand command = database.DataSource.CreateCommand(PageSql);
+        await using NpgsqlCommand command = database.Queries.CreateCommand(PageSql);
         command.Parameters.Add(Typed(filter.Kind, NpgsqlDbType.Text));
         command.Parameters.Add(Typed(filter.ClientId, NpgsqlDbType.Uuid));
         command.Parameters.Add(Typed(filter.ConnectionId, NpgsqlDbType.Uuid));
@@ -109,7 +109,7 @@ public static class HoldPageQuery
         CancellationToken cancellationToken
     )
     {
-        await using NpgsqlCommand command = database.DataSource.CreateCommand(CursorExistsSql);
+        await using NpgsqlCommand command = database.Queries.CreateCommand(CursorExistsSql);
         command.Parameters.Add(Typed(after, NpgsqlDbType.Uuid));
         command.Parameters.Add(Typed(kind, NpgsqlDbType.Text));
         return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;

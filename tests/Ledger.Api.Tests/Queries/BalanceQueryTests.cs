@@ -69,6 +69,23 @@ public sealed class BalanceQueryTests(LedgerApiFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_connection_that_never_held_funds_is_listed_with_no_currencies()
+    {
+        BitGoClient bitgo = fixture.BitGo();
+        TestConnection c = await bitgo.ConnectAsync();
+
+        JsonNode body = (await bitgo.GetAsync($"/api/v1/clients/{c.ClientId}/balances"))
+            .AssertStatus(HttpStatusCode.OK)
+            .Json;
+
+        Assert.Empty(body["balances"]!.AsObject());
+        JsonNode network = body["networkBalances"]![c.ConnectionId.ToString()]!;
+        Assert.Equal(c.PartnersConnectionId, network["partnersConnectionId"]!.GetValue<string>());
+        Assert.True(Guid.TryParse(network["partnerId"]!.GetValue<string>(), out _));
+        Assert.Empty(network["balances"]!.AsObject());
+    }
+
+    [Fact]
     public async Task Balances_beyond_64_bits_are_exact_digit_strings()
     {
         const string wei = "123456789012345678901234567890123";

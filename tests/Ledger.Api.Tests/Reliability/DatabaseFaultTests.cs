@@ -140,6 +140,67 @@ public sealed class DatabaseFaultTests(ProxiedApiFixture fixture) : IClassFixtur
     }
 
     /// <summary>
+    /// The query API reads through its own multiplexed connections: a cut one fails the
+    /// queries on it, and the next query opens another once the server is back.
+    /// </summary>
+    [Fact]
+    public async Task Balance_query_while_the_database_is_down_is_a_fast_503_retriable_and_answers_again_once_it_returns()
+    {
+        BitGoClient bitgo = fixture.BitGo();
+        TestConnection c = await bitgo.ConnectAsync();
+        string path = $"/api/v1/clients/{c.ClientId}/balances";
+        (await bitgo.GetAsync(path)).AssertStatus(HttpStatusCode.OK);
+
+        (Answer whileDown, Stopwatch elapsed) = await GetDuringAsync(
+            bitgo,
+            path,
+            fixture.Proxy.Down,
+            fixture.Proxy.Up
+        );
+        var sinceReturn = Stopwatch.StartNew();
+        HttpStatusCode afterReturn = await StatusOnceAnsweredAsync(bitgo, path, sinceReturn);
+
+        AssertRetriable503(whileDown);
+        Assert.True(
+            elapsed.ElapsedMilliseconds < DownAnswerMillisecondsMax,
+            $"{elapsed.ElapsedMilliseconds} ms"
+        );
+        Assert.Equal(HttpStatusCode.OK, afterReturn);
+        Assert.True(
+            sinceReturn.ElapsedMilliseconds <= ResumeMillisecondsMax,
+            $"{sinceReturn.ElapsedMilliseconds} ms"
+        );
+    }
+
+    [Fact]
+    public async Task Balance_query_during_a_stall_is_a_503_retriable_not_a_hang()
+    {
+        BitGoClient bitgo = fixture.BitGo();
+        TestConnection c = await bitgo.ConnectAsync();
+        string path = $"/api/v1/clients/{c.ClientId}/balances";
+        (await bitgo.GetAsync(path)).AssertStatus(HttpStatusCode.OK);
+
+        (Answer answer, Stopwatch elapsed) = await GetDuringAsync(
+            bitgo,
+            path,
+            fixture.Proxy.Stall,
+            fixture.Proxy.Resume
+        );
+        HttpStatusCode afterResume = await StatusOnceAnsweredAsync(
+            bitgo,
+            path,
+            Stopwatch.StartNew()
+        );
+
+        AssertRetriable503(answer);
+        Assert.True(
+            elapsed.ElapsedMilliseconds < StallAnswerMillisecondsMax,
+            $"{elapsed.ElapsedMilliseconds} ms"
+        );
+        Assert.Equal(HttpStatusCode.OK, afterResume);
+    }
+
+    /// <summary>
     /// The crash came after the commit: the server committed, the answer never reached the API,
     /// which answered 503. BitGo's retry finds the commit and answers it; so does every later one.
     /// </summary>
@@ -219,6 +280,48 @@ public sealed class DatabaseFaultTests(ProxiedApiFixture fixture) : IClassFixtur
         finally
         {
             heal();
+        }
+    }
+
+    private static async Task<(Answer Answer, Stopwatch Elapsed)> GetDuringAsync(
+        BitGoClient bitgo,
+        string path,
+        Action fault,
+        Action heal
+    )
+    {
+        var elapsed = Stopwatch.StartNew();
+        fault();
+        try
+        {
+            Answer answer = await bitgo.GetAsync(path);
+            elapsed.Stop();
+            return (answer, elapsed);
+        }
+        finally
+        {
+            heal();
+        }
+    }
+
+    /// <summary>Asks again until the answer is no 503, or the resume limit has long passed.</summary>
+    private static async Task<HttpStatusCode> StatusOnceAnsweredAsync(
+        BitGoClient bitgo,
+        string path,
+        Stopwatch since
+    )
+    {
+        while (true)
+        {
+            HttpStatusCode status = (await bitgo.GetAsync(path)).Status;
+            if (
+                status != HttpStatusCode.ServiceUnavailable
+                || since.ElapsedMilliseconds > 4 * ResumeMillisecondsMax
+            )
+            {
+                return status;
+            }
+            await Task.Delay(PollMilliseconds);
         }
     }
 
