@@ -147,57 +147,25 @@ public sealed class DatabaseFaultTests(ProxiedApiFixture fixture) : IClassFixtur
     public async Task Balance_query_while_the_database_is_down_is_a_fast_503_retriable_and_answers_again_once_it_returns()
     {
         BitGoClient bitgo = fixture.BitGo();
-        TestConnection c = await bitgo.ConnectAsync();
-        string path = $"/api/v1/clients/{c.ClientId}/balances";
-        (await bitgo.GetAsync(path)).AssertStatus(HttpStatusCode.OK);
 
-        (Answer whileDown, Stopwatch elapsed) = await GetDuringAsync(
-            bitgo,
-            path,
-            fixture.Proxy.Down,
-            fixture.Proxy.Up
-        );
-        var sinceReturn = Stopwatch.StartNew();
-        HttpStatusCode afterReturn = await StatusOnceAnsweredAsync(bitgo, path, sinceReturn);
+        Across across = await QueryAcrossAsync(bitgo, fixture.Proxy.Down, fixture.Proxy.Up);
 
-        AssertRetriable503(whileDown);
-        Assert.True(
-            elapsed.ElapsedMilliseconds < DownAnswerMillisecondsMax,
-            $"{elapsed.ElapsedMilliseconds} ms"
-        );
-        Assert.Equal(HttpStatusCode.OK, afterReturn);
-        Assert.True(
-            sinceReturn.ElapsedMilliseconds <= ResumeMillisecondsMax,
-            $"{sinceReturn.ElapsedMilliseconds} ms"
-        );
+        AssertRetriable503(across.During);
+        Assert.True(across.DuringMilliseconds < DownAnswerMillisecondsMax, $"{across}");
+        Assert.Equal(HttpStatusCode.OK, across.After);
+        Assert.True(across.AfterMilliseconds <= ResumeMillisecondsMax, $"{across}");
     }
 
     [Fact]
     public async Task Balance_query_during_a_stall_is_a_503_retriable_not_a_hang()
     {
         BitGoClient bitgo = fixture.BitGo();
-        TestConnection c = await bitgo.ConnectAsync();
-        string path = $"/api/v1/clients/{c.ClientId}/balances";
-        (await bitgo.GetAsync(path)).AssertStatus(HttpStatusCode.OK);
 
-        (Answer answer, Stopwatch elapsed) = await GetDuringAsync(
-            bitgo,
-            path,
-            fixture.Proxy.Stall,
-            fixture.Proxy.Resume
-        );
-        HttpStatusCode afterResume = await StatusOnceAnsweredAsync(
-            bitgo,
-            path,
-            Stopwatch.StartNew()
-        );
+        Across across = await QueryAcrossAsync(bitgo, fixture.Proxy.Stall, fixture.Proxy.Resume);
 
-        AssertRetriable503(answer);
-        Assert.True(
-            elapsed.ElapsedMilliseconds < StallAnswerMillisecondsMax,
-            $"{elapsed.ElapsedMilliseconds} ms"
-        );
-        Assert.Equal(HttpStatusCode.OK, afterResume);
+        AssertRetriable503(across.During);
+        Assert.True(across.DuringMilliseconds < StallAnswerMillisecondsMax, $"{across}");
+        Assert.Equal(HttpStatusCode.OK, across.After);
     }
 
     /// <summary>
@@ -283,46 +251,51 @@ public sealed class DatabaseFaultTests(ProxiedApiFixture fixture) : IClassFixtur
         }
     }
 
-    private static async Task<(Answer Answer, Stopwatch Elapsed)> GetDuringAsync(
-        BitGoClient bitgo,
-        string path,
-        Action fault,
-        Action heal
-    )
+    /// <summary>A balance query during a fault, and the first answer that is no 503 after it.</summary>
+    private sealed record Across(
+        Answer During,
+        long DuringMilliseconds,
+        HttpStatusCode After,
+        long AfterMilliseconds
+    );
+
+    /// <summary>
+    /// Asks for a new client's balances once (so the query API holds a connection), again
+    /// while <paramref name="fault"/> holds, healing it however the call ends, and then until
+    /// the answer is no 503 or the resume limit has long passed.
+    /// </summary>
+    private static async Task<Across> QueryAcrossAsync(BitGoClient bitgo, Action fault, Action heal)
     {
+        TestConnection c = await bitgo.ConnectAsync();
+        string path = $"/api/v1/clients/{c.ClientId}/balances";
+        (await bitgo.GetAsync(path)).AssertStatus(HttpStatusCode.OK);
+        Answer during;
         var elapsed = Stopwatch.StartNew();
         fault();
         try
         {
-            Answer answer = await bitgo.GetAsync(path);
+            during = await bitgo.GetAsync(path);
             elapsed.Stop();
-            return (answer, elapsed);
         }
         finally
         {
             heal();
         }
-    }
-
-    /// <summary>Asks again until the answer is no 503, or the resume limit has long passed.</summary>
-    private static async Task<HttpStatusCode> StatusOnceAnsweredAsync(
-        BitGoClient bitgo,
-        string path,
-        Stopwatch since
-    )
-    {
-        while (true)
+        var sinceHeal = Stopwatch.StartNew();
+        HttpStatusCode after;
+        while (
+            (after = (await bitgo.GetAsync(path)).Status) == HttpStatusCode.ServiceUnavailable
+            && sinceHeal.ElapsedMilliseconds <= 4 * ResumeMillisecondsMax
+        )
         {
-            HttpStatusCode status = (await bitgo.GetAsync(path)).Status;
-            if (
-                status != HttpStatusCode.ServiceUnavailable
-                || since.ElapsedMilliseconds > 4 * ResumeMillisecondsMax
-            )
-            {
-                return status;
-            }
             await Task.Delay(PollMilliseconds);
         }
+        return new Across(
+            during,
+            elapsed.ElapsedMilliseconds,
+            after,
+            sinceHeal.ElapsedMilliseconds
+        );
     }
 
     private static void AssertRetriable503(Answer answer)
