@@ -43,9 +43,9 @@ public sealed class LedgerDatabase(IConfiguration configuration, ILogger<LedgerD
     /// <summary>
     /// The same server for the query API's reads, each one statement outside any transaction:
     /// multiplexed, so concurrent queries share a few connections and go out in one write, and
-    /// each backend answers a run of them per wake-up. A balance query cost about 40% less CPU
-    /// and the API served 60% more of them (docs/benchmarks.md, "Sixth round"). Nothing that
-    /// needs a transaction, a connection of its own or COPY may use it.
+    /// each backend answers a run of them per wake-up. A balance query cost about 45% less CPU
+    /// and the API served about two thirds more of them (docs/benchmarks.md, "Sixth round").
+    /// Nothing that needs a transaction, a connection of its own or COPY may use it (ADR 0014).
     /// </summary>
     public NpgsqlDataSource Queries =>
         _queries
