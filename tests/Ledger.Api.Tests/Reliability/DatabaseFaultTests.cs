@@ -40,7 +40,7 @@ public sealed class DatabaseFaultTests(ProxiedApiFixture fixture) : IClassFixtur
         TestConnection c = await bitgo.ConnectAsync();
         long eventsBefore = await fixture.CountEventsAsync();
 
-        (Answer answer, Stopwatch elapsed, Guid id) = await AllocateDuringAsync(
+        (Answer answer, long milliseconds, Guid id) = await AllocateDuringAsync(
             bitgo,
             c,
             fixture.Proxy.Down,
@@ -48,10 +48,7 @@ public sealed class DatabaseFaultTests(ProxiedApiFixture fixture) : IClassFixtur
         );
 
         AssertRetriable503(answer);
-        Assert.True(
-            elapsed.ElapsedMilliseconds < DownAnswerMillisecondsMax,
-            $"{elapsed.ElapsedMilliseconds} ms"
-        );
+        Assert.True(milliseconds < DownAnswerMillisecondsMax, $"{milliseconds} ms");
         Assert.Equal(eventsBefore, await fixture.CountEventsAsync());
         Assert.Equal(
             0L,
@@ -64,24 +61,24 @@ public sealed class DatabaseFaultTests(ProxiedApiFixture fixture) : IClassFixtur
     {
         BitGoClient bitgo = fixture.BitGo();
         TestConnection c = await bitgo.ConnectAsync();
-        Answer whileDown;
-        fixture.Proxy.Down();
-        try
-        {
-            whileDown = await bitgo.GetAsync("/health/ready");
-        }
-        finally
-        {
-            fixture.Proxy.Up();
-        }
+        (Answer whileDown, _) = await DuringAsync(
+            fixture.Proxy.Down,
+            fixture.Proxy.Up,
+            () => bitgo.GetAsync("/health/ready")
+        );
         var sinceReturn = Stopwatch.StartNew();
-        long readyMilliseconds = await MillisecondsUntilReadyAsync(bitgo, sinceReturn);
+        (HttpStatusCode ready, long readyMilliseconds) = await UntilAnsweredAsync(
+            bitgo,
+            "/health/ready",
+            sinceReturn
+        );
         Answer write = await bitgo.PostAsync(
             HoldKind.Allocation.OpenPath,
             HoldKind.Allocation.Body(Guid.NewGuid(), c, Currency, "5")
         );
 
         whileDown.AssertProblem(HttpStatusCode.ServiceUnavailable);
+        Assert.Equal(HttpStatusCode.OK, ready);
         Assert.True(
             readyMilliseconds <= ResumeMillisecondsMax,
             $"ready after {readyMilliseconds} ms"
@@ -100,7 +97,7 @@ public sealed class DatabaseFaultTests(ProxiedApiFixture fixture) : IClassFixtur
         TestConnection c = await bitgo.ConnectAsync();
         long eventsBefore = await fixture.CountEventsAsync();
 
-        (Answer answer, Stopwatch elapsed, _) = await AllocateDuringAsync(
+        (Answer answer, long milliseconds, _) = await AllocateDuringAsync(
             bitgo,
             c,
             fixture.Proxy.Stall,
@@ -108,10 +105,7 @@ public sealed class DatabaseFaultTests(ProxiedApiFixture fixture) : IClassFixtur
         );
 
         AssertRetriable503(answer);
-        Assert.True(
-            elapsed.ElapsedMilliseconds < StallAnswerMillisecondsMax,
-            $"{elapsed.ElapsedMilliseconds} ms"
-        );
+        Assert.True(milliseconds < StallAnswerMillisecondsMax, $"{milliseconds} ms");
         Assert.Equal(eventsBefore, await fixture.CountEventsAsync());
     }
 
@@ -121,23 +115,17 @@ public sealed class DatabaseFaultTests(ProxiedApiFixture fixture) : IClassFixtur
         BitGoClient bitgo = fixture.BitGo();
         // Ready first: the timing below is the stall's, not a cold endpoint's first call.
         (await bitgo.GetAsync("/health/ready")).AssertStatus(HttpStatusCode.OK);
-        Answer answer;
-        var elapsed = Stopwatch.StartNew();
-        fixture.Proxy.Stall();
-        try
-        {
-            answer = await bitgo.GetAsync("/health/ready");
-            elapsed.Stop();
-        }
-        finally
-        {
-            fixture.Proxy.Resume();
-        }
+
+        (Answer answer, long milliseconds) = await DuringAsync(
+            fixture.Proxy.Stall,
+            fixture.Proxy.Resume,
+            () => bitgo.GetAsync("/health/ready")
+        );
 
         answer.AssertProblem(HttpStatusCode.ServiceUnavailable);
         Assert.True(
-            elapsed.ElapsedMilliseconds < Health.ReadyTimeoutMilliseconds + ReadyMarginMilliseconds,
-            $"{elapsed.ElapsedMilliseconds} ms"
+            milliseconds < Health.ReadyTimeoutMilliseconds + ReadyMarginMilliseconds,
+            $"{milliseconds} ms"
         );
     }
 
@@ -149,25 +137,41 @@ public sealed class DatabaseFaultTests(ProxiedApiFixture fixture) : IClassFixtur
     public async Task Balance_query_while_the_database_is_down_is_a_fast_503_retriable_and_answers_again_once_it_returns()
     {
         BitGoClient bitgo = fixture.BitGo();
+        string path = await AnsweredBalancePathAsync(bitgo);
 
-        Across across = await QueryAcrossAsync(bitgo, fixture.Proxy.Down, fixture.Proxy.Up);
+        (Answer whileDown, long milliseconds) = await DuringAsync(
+            fixture.Proxy.Down,
+            fixture.Proxy.Up,
+            () => bitgo.GetAsync(path)
+        );
+        (HttpStatusCode after, long afterMilliseconds) = await UntilAnsweredAsync(
+            bitgo,
+            path,
+            Stopwatch.StartNew()
+        );
 
-        AssertRetriable503(across.During);
-        Assert.True(across.DuringMilliseconds < DownAnswerMillisecondsMax, $"{across}");
-        Assert.Equal(HttpStatusCode.OK, across.After);
-        Assert.True(across.AfterMilliseconds <= ResumeMillisecondsMax, $"{across}");
+        AssertRetriable503(whileDown);
+        Assert.True(milliseconds < DownAnswerMillisecondsMax, $"{milliseconds} ms");
+        Assert.Equal(HttpStatusCode.OK, after);
+        Assert.True(afterMilliseconds <= ResumeMillisecondsMax, $"{afterMilliseconds} ms");
     }
 
     [Fact]
     public async Task Balance_query_during_a_stall_is_a_503_retriable_not_a_hang()
     {
         BitGoClient bitgo = fixture.BitGo();
+        string path = await AnsweredBalancePathAsync(bitgo);
 
-        Across across = await QueryAcrossAsync(bitgo, fixture.Proxy.Stall, fixture.Proxy.Resume);
+        (Answer answer, long milliseconds) = await DuringAsync(
+            fixture.Proxy.Stall,
+            fixture.Proxy.Resume,
+            () => bitgo.GetAsync(path)
+        );
+        (HttpStatusCode after, _) = await UntilAnsweredAsync(bitgo, path, Stopwatch.StartNew());
 
-        AssertRetriable503(across.During);
-        Assert.True(across.DuringMilliseconds < StallAnswerMillisecondsMax, $"{across}");
-        Assert.Equal(HttpStatusCode.OK, across.After);
+        AssertRetriable503(answer);
+        Assert.True(milliseconds < StallAnswerMillisecondsMax, $"{milliseconds} ms");
+        Assert.Equal(HttpStatusCode.OK, after);
     }
 
     /// <summary>
@@ -225,27 +229,21 @@ public sealed class DatabaseFaultTests(ProxiedApiFixture fixture) : IClassFixtur
     }
 
     /// <summary>
-    /// Opens an allocation while <paramref name="fault"/> holds, healing it however the call
-    /// ends: the answer, how long it took (stopped at the answer), and the allocation's id.
+    /// Runs <paramref name="call"/> while <paramref name="fault"/> holds, healing it however the
+    /// call ends: the answer, and how long it took.
     /// </summary>
-    private static async Task<(Answer Answer, Stopwatch Elapsed, Guid Id)> AllocateDuringAsync(
-        BitGoClient bitgo,
-        TestConnection c,
+    private static async Task<(Answer Answer, long Milliseconds)> DuringAsync(
         Action fault,
-        Action heal
+        Action heal,
+        Func<Task<Answer>> call
     )
     {
-        Guid id = Guid.NewGuid();
         var elapsed = Stopwatch.StartNew();
         fault();
         try
         {
-            Answer answer = await bitgo.PostAsync(
-                HoldKind.Allocation.OpenPath,
-                HoldKind.Allocation.Body(id, c, Currency, "5")
-            );
-            elapsed.Stop();
-            return (answer, elapsed, id);
+            Answer answer = await call();
+            return (answer, elapsed.ElapsedMilliseconds);
         }
         finally
         {
@@ -253,51 +251,34 @@ public sealed class DatabaseFaultTests(ProxiedApiFixture fixture) : IClassFixtur
         }
     }
 
-    /// <summary>A balance query during a fault, and the first answer that is no 503 after it.</summary>
-    private sealed record Across(
-        Answer During,
-        long DuringMilliseconds,
-        HttpStatusCode After,
-        long AfterMilliseconds
-    );
+    /// <summary>Opens an allocation during a fault: the answer, how long it took, and its id.</summary>
+    private static async Task<(Answer Answer, long Milliseconds, Guid Id)> AllocateDuringAsync(
+        BitGoClient bitgo,
+        TestConnection c,
+        Action fault,
+        Action heal
+    )
+    {
+        Guid id = Guid.NewGuid();
+        (Answer answer, long milliseconds) = await DuringAsync(
+            fault,
+            heal,
+            () =>
+                bitgo.PostAsync(
+                    HoldKind.Allocation.OpenPath,
+                    HoldKind.Allocation.Body(id, c, Currency, "5")
+                )
+        );
+        return (answer, milliseconds, id);
+    }
 
-    /// <summary>
-    /// Asks for a new client's balances once (so the query API holds a connection), again
-    /// while <paramref name="fault"/> holds, healing it however the call ends, and then until
-    /// the answer is no 503 or the resume limit has long passed.
-    /// </summary>
-    private static async Task<Across> QueryAcrossAsync(BitGoClient bitgo, Action fault, Action heal)
+    /// <summary>A new client's balances, asked for once, so the query API holds a connection.</summary>
+    private static async Task<string> AnsweredBalancePathAsync(BitGoClient bitgo)
     {
         TestConnection c = await bitgo.ConnectAsync();
         string path = $"/api/v1/clients/{c.ClientId}/balances";
         (await bitgo.GetAsync(path)).AssertStatus(HttpStatusCode.OK);
-        Answer during;
-        var elapsed = Stopwatch.StartNew();
-        fault();
-        try
-        {
-            during = await bitgo.GetAsync(path);
-            elapsed.Stop();
-        }
-        finally
-        {
-            heal();
-        }
-        var sinceHeal = Stopwatch.StartNew();
-        HttpStatusCode after;
-        while (
-            (after = (await bitgo.GetAsync(path)).Status) == HttpStatusCode.ServiceUnavailable
-            && sinceHeal.ElapsedMilliseconds <= 4 * ResumeMillisecondsMax
-        )
-        {
-            await Task.Delay(PollMilliseconds);
-        }
-        return new Across(
-            during,
-            elapsed.ElapsedMilliseconds,
-            after,
-            sinceHeal.ElapsedMilliseconds
-        );
+        return path;
     }
 
     private static void AssertRetriable503(Answer answer)
@@ -306,17 +287,25 @@ public sealed class DatabaseFaultTests(ProxiedApiFixture fixture) : IClassFixtur
         Assert.True(answer.Json["retriable"]?.GetValue<bool>(), answer.Body);
     }
 
-    private static async Task<long> MillisecondsUntilReadyAsync(BitGoClient bitgo, Stopwatch since)
+    /// <summary>
+    /// Asks until the answer is no 503, or the resume limit has long passed: that answer's
+    /// status, and the time since <paramref name="since"/> started.
+    /// </summary>
+    private static async Task<(HttpStatusCode Status, long Milliseconds)> UntilAnsweredAsync(
+        BitGoClient bitgo,
+        string path,
+        Stopwatch since
+    )
     {
-        while ((await bitgo.GetAsync("/health/ready")).Status != HttpStatusCode.OK)
+        HttpStatusCode status;
+        while (
+            (status = (await bitgo.GetAsync(path)).Status) == HttpStatusCode.ServiceUnavailable
+            && since.ElapsedMilliseconds <= 4 * ResumeMillisecondsMax
+        )
         {
-            if (since.ElapsedMilliseconds > 4 * ResumeMillisecondsMax)
-            {
-                break;
-            }
             await Task.Delay(PollMilliseconds);
         }
-        return since.ElapsedMilliseconds;
+        return (status, since.ElapsedMilliseconds);
     }
 
     private async Task<string?> StreamAsync(Guid id) =>
