@@ -1,0 +1,118 @@
+using Ledger.Api.Holds;
+using Xunit;
+
+namespace Ledger.Api.Tests.Holds;
+
+/// <summary>
+/// When a group loop may start beside another (docs/adr/0010-group-commit.md). The gate is
+/// driven by hand here: each test sets the queue's length and enters and leaves as loops do.
+/// </summary>
+public sealed class GroupGateTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+
+    private int _queued;
+
+    [Fact]
+    public async Task A_loop_starts_at_once_when_no_other_loop_is_preparing()
+    {
+        var gate = new GroupGate(8, () => _queued);
+        _queued = 1;
+
+        Task entered = gate.EnterAsync(CancellationToken.None);
+
+        Assert.True(entered.IsCompletedSuccessfully);
+        await entered;
+        Assert.Equal(1, gate.Preparing);
+    }
+
+    [Fact]
+    public async Task A_loop_waits_while_another_prepares_until_enough_opens_are_queued()
+    {
+        var gate = new GroupGate(3, () => _queued);
+        _queued = 1;
+        await gate.EnterAsync(CancellationToken.None);
+
+        Task second = gate.EnterAsync(CancellationToken.None);
+        _queued = 2;
+        gate.Queued();
+        await Task.Delay(50);
+        Assert.False(second.IsCompleted);
+
+        _queued = 3;
+        gate.Queued();
+        await second.WaitAsync(Patience);
+        Assert.Equal(2, gate.Preparing);
+    }
+
+    [Fact]
+    public async Task A_waiting_loop_starts_when_the_other_loop_has_prepared_its_group()
+    {
+        var gate = new GroupGate(8, () => _queued);
+        _queued = 1;
+        await gate.EnterAsync(CancellationToken.None);
+
+        Task second = gate.EnterAsync(CancellationToken.None);
+        await Task.Delay(50);
+        Assert.False(second.IsCompleted);
+
+        gate.Exit();
+        await second.WaitAsync(Patience);
+        Assert.Equal(1, gate.Preparing);
+    }
+
+    [Fact]
+    public async Task A_loop_starts_beside_another_at_once_when_enough_opens_are_queued()
+    {
+        var gate = new GroupGate(4, () => _queued);
+        _queued = 4;
+        await gate.EnterAsync(CancellationToken.None);
+
+        Task second = gate.EnterAsync(CancellationToken.None);
+
+        Assert.True(second.IsCompletedSuccessfully);
+        await second;
+    }
+
+    [Fact]
+    public async Task With_a_minimum_of_one_a_loop_never_waits()
+    {
+        var gate = new GroupGate(1, () => _queued);
+        _queued = 1;
+        await gate.EnterAsync(CancellationToken.None);
+
+        Task second = gate.EnterAsync(CancellationToken.None);
+
+        Assert.True(second.IsCompletedSuccessfully);
+        await second;
+    }
+
+    [Fact]
+    public async Task Stopping_ends_a_wait_and_the_loop_is_not_counted_as_preparing()
+    {
+        var gate = new GroupGate(8, () => _queued);
+        _queued = 1;
+        await gate.EnterAsync(CancellationToken.None);
+        using var stopping = new CancellationTokenSource();
+
+        Task second = gate.EnterAsync(stopping.Token);
+        await stopping.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => second.WaitAsync(Patience));
+        Assert.Equal(1, gate.Preparing);
+    }
+
+    [Fact]
+    public void Leaving_without_entering_is_a_bug()
+    {
+        var gate = new GroupGate(8, () => _queued);
+
+        Assert.Throws<InvalidOperationException>(gate.Exit);
+    }
+
+    [Fact]
+    public void A_minimum_below_one_is_refused()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new GroupGate(0, () => _queued));
+    }
+}
