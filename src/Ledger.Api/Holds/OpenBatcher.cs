@@ -209,18 +209,14 @@ public sealed class OpenBatcher : BackgroundService
                     {
                         group.Add(next);
                     }
-                    if (group.Count > 0)
+                    if (group.Count == 0)
                     {
-                        prepared = await OpenGroup.PrepareAsync(
-                            group,
-                            ledger,
-                            _logger,
-                            stoppingToken
-                        );
-                        if (prepared is not null)
-                        {
-                            await prepared.InsertAsync(stoppingToken);
-                        }
+                        continue; // Another loop took them; the finally still leaves the gate.
+                    }
+                    prepared = await OpenGroup.PrepareAsync(group, ledger, _logger, stoppingToken);
+                    if (prepared is not null)
+                    {
+                        await prepared.InsertAsync(stoppingToken);
                     }
                 }
                 finally
