@@ -85,8 +85,10 @@ public static class LedgerApplication
     /// <summary>The route table: BitGo's calls, the partner's query API, health, OpenAPI.</summary>
     public static WebApplication MapLedger(this WebApplication app)
     {
-        // Load the keys now, so a service with no BitGo key fails at startup, not at first call.
+        // Load the keys now, so a service with no BitGo key or a malformed API key fails at
+        // startup, not at first call, and the dev keys exist once the service runs (README).
         app.Services.GetRequiredService<BitGoKeyRing>();
+        app.Services.GetRequiredService<ApiKeyRing>();
         RouteGroupBuilder bitgo = app.MapGroup("/bitgo/v1")
             .WithTags("BitGo partner API")
             .AddEndpointFilter<BitGoSignatureFilter>();

@@ -41,6 +41,24 @@ public sealed partial class StartupKeyTests
         Assert.Contains("BitGo:PublicKeyPemPaths", Messages(failure), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Host_with_a_malformed_api_key_fails_at_startup_naming_the_setting()
+    {
+        await using WebApplicationFactory<Program> factory = LedgerHosts.Create(
+            UnreachableDatabase,
+            "Production",
+            [
+                .. TestCredentials.Settings(),
+                new("Auth:ApiKeys:short:Key", "too-short"),
+                new("Auth:ApiKeys:short:Role", "operator"),
+            ]
+        );
+
+        Exception failure = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+
+        Assert.Contains("Auth:ApiKeys:short:Key", Messages(failure), StringComparison.Ordinal);
+    }
+
     /// <summary>
     /// The dev key directory is relative to the current directory, which is one per process:
     /// changing it here would move it under every test running in parallel, and this test must
@@ -50,7 +68,7 @@ public sealed partial class StartupKeyTests
     /// that a token signed with the written private key is accepted.
     /// </summary>
     [Fact]
-    public async Task Development_host_without_a_BitGo_key_starts_and_writes_dev_keys_in_its_cwd()
+    public async Task Development_host_without_keys_starts_and_writes_dev_keys_in_its_cwd()
     {
         DirectoryInfo workingDirectory = Directory.CreateTempSubdirectory("ledger-dev-keys-");
         try
@@ -69,6 +87,8 @@ public sealed partial class StartupKeyTests
             string privateKey = Path.Combine(devKeys, DevKeys.PrivateKeyFileName);
             Assert.True(File.Exists(Path.Combine(devKeys, DevKeys.PublicKeyFileName)), host.Output);
             Assert.True(File.Exists(privateKey), host.Output);
+            // The operator key too, before any query: the README's first query reads it.
+            Assert.True(File.Exists(Path.Combine(devKeys, "api-key")), host.Output);
             using BitGoTokenMinter devMinter = BitGoTokenMinter.FromPem(
                 await File.ReadAllTextAsync(privateKey),
                 TimeProvider.System
