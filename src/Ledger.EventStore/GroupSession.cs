@@ -39,7 +39,7 @@ public sealed record GroupStatements(
 /// trip with the caller's own statements (guards before it, reads and locks after), and
 /// reports which it won: an id already taken is no error here, it is the caller's duplicate or
 /// a racing retry, answered from the stored stream. The caller may then run more statements of
-/// its own (<see cref="RunAsync"/>), start each claimed stream, insert, and commit. Events are
+/// its own (<see cref="RunAsync"/>), start each claimed stream, and commit. Events are
 /// written with the same hash chain and the same inline projections as
 /// <see cref="EventSession"/>; nothing is durable, and no caller may answer, before
 /// <see cref="CommitAsync"/> returns.
@@ -113,7 +113,6 @@ public sealed class GroupSession : IAsyncDisposable
     private readonly Dictionary<Guid, NewStream> _claimed = [];
     private readonly List<StartedStream> _started = [];
     private bool _claimedOnce;
-    private bool _inserted;
     private bool _committed;
 
     internal GroupSession(
@@ -233,17 +232,28 @@ public sealed class GroupSession : IAsyncDisposable
     }
 
     /// <summary>
-    /// Inserts every started stream's events and the projections' statements in one batch. Every
-    /// claimed stream must have been started: a claimed stream row without its events would be
-    /// a broken log, so a group that leaves one out never inserts, and never commits.
+    /// Inserts every started stream's events and the projections' rows and commits, all in one
+    /// round trip: on a loaded machine each round trip costs a wake-up on both sides, and every
+    /// open of the group waits for its commit (docs/benchmarks.md, "Eighth round"). A statement
+    /// with a row count to meet is checked in the server (ledger.expect_rows), so a broken
+    /// invariant fails before the COMMIT queued behind it can run. With nothing claimed (every
+    /// open a duplicate or a replay), only the caller's own statements commit. Every claimed
+    /// stream must have been started: a claimed stream row without its events would be a broken
+    /// log, so such a group never commits.
     /// </summary>
-    public async Task InsertAsync(CancellationToken cancellationToken = default)
+    public async Task CommitAsync(CancellationToken cancellationToken = default)
     {
-        if (_inserted || _committed || _started.Count == 0 || _started.Count != _claimed.Count)
+        if (_committed || _started.Count != _claimed.Count)
         {
             throw new InvalidOperationException(
-                "a group inserts once, after starting every stream it claimed"
+                "a group commits once, after starting every stream it claimed"
             );
+        }
+        if (_claimed.Count == 0)
+        {
+            await Transaction.CommitAsync(cancellationToken);
+            _committed = true;
+            return;
         }
         List<PendingEvent> pending = [.. ByLevel()];
         var projectionBatch = new ProjectionBatch();
@@ -252,45 +262,31 @@ public sealed class GroupSession : IAsyncDisposable
             projection.ProjectGroup(pending, projectionBatch);
         }
         await using var batch = new NpgsqlBatch(Connection, Transaction);
-        var expectedRows = new List<int>();
         foreach (var level in pending.GroupBy(e => e.Version).OrderBy(g => g.Key))
         {
-            batch.BatchCommands.Add(InsertLevel(level.Key, [.. level]));
-            expectedRows.Add(level.Count());
+            batch.BatchCommands.Add(
+                ProjectionBatch.CheckedInServer(
+                    InsertLevel(level.Key, [.. level]),
+                    level.Count(),
+                    $"a group inserts every event of version {level.Key}"
+                )
+            );
         }
-        foreach (NpgsqlBatchCommand command in projectionBatch.Commands)
+        foreach (NpgsqlBatchCommand command in projectionBatch.CommandsCheckedInServer())
         {
             batch.BatchCommands.Add(command);
         }
+        // A statement that fails skips every later one up to the batch's end, this one too.
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
         await batch.PrepareAsync(cancellationToken);
-        await batch.ExecuteNonQueryAsync(cancellationToken);
-        for (int i = 0; i < expectedRows.Count; i++)
+        try
         {
-            if (batch.BatchCommands[i].RecordsAffected != expectedRows[i])
-            {
-                throw new EventStoreInvariantException(
-                    $"a group inserted {batch.BatchCommands[i].RecordsAffected} events at level {i + 1}, "
-                        + $"expected {expectedRows[i]}"
-                );
-            }
+            await batch.ExecuteNonQueryAsync(cancellationToken);
         }
-        projectionBatch.CheckRowCounts();
-        _inserted = true;
-    }
-
-    /// <summary>
-    /// Commits: the inserted streams, or, when nothing was claimed (every open a duplicate or a
-    /// replay), only the caller's own statements.
-    /// </summary>
-    public async Task CommitAsync(CancellationToken cancellationToken = default)
-    {
-        if (_committed || _started.Count != _claimed.Count || (_claimed.Count > 0 && !_inserted))
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.AssertFailure)
         {
-            throw new InvalidOperationException(
-                "a group commits once, after inserting every stream it claimed"
-            );
+            throw new EventStoreInvariantException(e.MessageText);
         }
-        await Transaction.CommitAsync(cancellationToken);
         _committed = true;
     }
 

@@ -56,6 +56,41 @@ public sealed class ProjectionBatch
 
     internal IEnumerable<NpgsqlBatchCommand> Commands => _commands.Select(c => c.Command);
 
+    /// <summary>
+    /// The statements with their row counts checked in the server, for a batch that ends in its
+    /// own COMMIT (<see cref="GroupSession.CommitAsync"/>): no check can run after it.
+    /// </summary>
+    internal IEnumerable<NpgsqlBatchCommand> CommandsCheckedInServer() =>
+        _commands.Select(c =>
+            c.ExpectedRows is { } expected
+                ? CheckedInServer(c.Command, expected, c.Invariant)
+                : c.Command
+        );
+
+    /// <summary>
+    /// An INSERT or UPDATE (without RETURNING) whose row count ledger.expect_rows checks: any
+    /// other count raises assert_failure, which aborts the transaction.
+    /// </summary>
+    internal static NpgsqlBatchCommand CheckedInServer(
+        NpgsqlBatchCommand command,
+        int expectedRows,
+        string invariant
+    )
+    {
+        int count = command.Parameters.Count;
+        var checkedCommand = new NpgsqlBatchCommand(
+            $"WITH affected AS ({command.CommandText} RETURNING 1) "
+                + $"SELECT ledger.expect_rows(count(*), ${count + 1}, ${count + 2}) FROM affected"
+        );
+        foreach (NpgsqlParameter parameter in command.Parameters)
+        {
+            checkedCommand.Parameters.Add(parameter.Clone());
+        }
+        checkedCommand.Parameters.Add(new NpgsqlParameter { Value = expectedRows });
+        checkedCommand.Parameters.Add(new NpgsqlParameter { Value = invariant });
+        return checkedCommand;
+    }
+
     internal void CheckRowCounts()
     {
         foreach ((NpgsqlBatchCommand command, int? expectedRows, string invariant) in _commands)

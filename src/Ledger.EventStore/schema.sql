@@ -65,6 +65,21 @@ LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$
         'UTF8'))
 $$;
 
+-- A group commits in the round trip of its inserts (ADR 0010), so a statement whose row count
+-- breaks an invariant must fail in the server, before the COMMIT queued behind it can run.
+-- GroupSession wraps such a statement as
+--   WITH affected AS (<statement> RETURNING 1) SELECT ledger.expect_rows(count(*), $n, $m) FROM affected
+-- and turns the assert_failure raised here into its invariant exception.
+CREATE OR REPLACE FUNCTION ledger.expect_rows(actual bigint, expected integer, invariant text)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF actual IS DISTINCT FROM expected THEN
+        RAISE EXCEPTION 'invariant ''%'' broken: % rows, expected %', invariant, actual, expected
+            USING ERRCODE = 'assert_failure';
+    END IF;
+END;
+$$;
+
 -- A digest over every stream's head as of a global seq: with it an auditor can tell that no
 -- whole stream was deleted or added behind the log since the checkpoint was taken.
 CREATE TABLE IF NOT EXISTS ledger.checkpoints (

@@ -115,6 +115,65 @@ public sealed class ProjectionTests(EventStoreDatabase database) : IClassFixture
         Assert.Equal(1L, await database.CountEventsAsync(id));
     }
 
+    // A group commits in the round trip of its inserts (ADR 0010): its checks run in the server.
+    [Fact]
+    public async Task A_group_commits_its_projection_rows_with_its_events()
+    {
+        var id = Guid.NewGuid();
+
+        await CommitGroupAsync(database.CreateStore(new NoteProjection()), id);
+
+        Assert.Equal(2L, await database.CountEventsAsync(id));
+        Assert.Equal(2L, await CountNotesAsync(id));
+    }
+
+    [Fact]
+    public async Task A_group_whose_projection_row_count_is_not_met_fails_in_the_server_and_commits_nothing()
+    {
+        var id = Guid.NewGuid();
+        EventStore store = database.CreateStore(
+            new NoteProjection(),
+            new UpdateMissingRowProjection()
+        );
+
+        var error = await Assert.ThrowsAsync<EventStoreInvariantException>(() =>
+            CommitGroupAsync(store, id)
+        );
+
+        Assert.Contains(UpdateMissingRowProjection.Invariant, error.Message);
+        await AssertNothingAppendedAsync(id);
+        Assert.Equal(0L, await CountNotesAsync(id));
+    }
+
+    [Fact]
+    public async Task A_group_whose_statement_fails_never_runs_the_commit_queued_behind_it()
+    {
+        var id = Guid.NewGuid();
+        EventStore store = database.CreateStore(new MissingTableProjection());
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() => CommitGroupAsync(store, id));
+
+        Assert.Equal(PostgresErrorCodes.UndefinedTable, error.SqlState);
+        await AssertNothingAppendedAsync(id);
+    }
+
+    /// <summary>Claims, starts and commits one two-event stream as a group.</summary>
+    private static async Task CommitGroupAsync(EventStore store, Guid id)
+    {
+        await using GroupSession group = await store.BeginGroupSessionAsync();
+        await group.ClaimNewStreamsAsync(
+            [new NewStream(id, TestEvents.StreamType, 2)],
+            GroupStatements.None,
+            GroupStatements.None,
+            CancellationToken.None
+        );
+        group.StartStream(id, Appends.Notes(id, 2), TestEvents.Metadata);
+        await group.CommitAsync();
+    }
+
+    private Task<long> CountNotesAsync(Guid id) =>
+        database.ScalarAsync<long>("SELECT count(*) FROM projected_notes WHERE stream_id = $1", id);
+
     private async Task AssertNothingAppendedAsync(Guid id)
     {
         Assert.Equal(0L, await database.CountEventsAsync(id));

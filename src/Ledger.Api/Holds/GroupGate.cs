@@ -1,18 +1,18 @@
 namespace Ledger.Api.Holds;
 
 /// <summary>
-/// When a group loop may start a group while another loop is still preparing one. A loop that
-/// came back to a near-empty queue used to start at once: a third of all groups held a single
-/// open, and each paid a group's whole fixed cost, about 1.1 ms of PostgreSQL's CPU
-/// (docs/benchmarks.md, "Seventh round"). Now a loop starts beside another only once
-/// <see cref="OverlapOpensMin"/> opens wait; until then it waits for them, or for the other
-/// loop's preparation to end. With no other loop preparing it starts at once, so an idle
-/// ledger adds no latency and one loop never waits. Nothing here is needed for correctness:
+/// When a group loop may start a group while another loop's group is still under way (being
+/// prepared or committed). A loop that came back to a near-empty queue used to start at once:
+/// a third of all groups held a single open, and each paid a group's whole fixed cost, about
+/// 1.1 ms of PostgreSQL's CPU (docs/benchmarks.md, "Seventh round"). Now a loop starts beside
+/// another only once <see cref="OverlapOpensMin"/> opens wait; until then it waits for them, or
+/// for the other loop's group to end. With no other group under way it starts at once, so an
+/// idle ledger adds no latency and one loop never waits. Nothing here is needed for correctness:
 /// any two groups exclude each other by row locks alone (ADR 0010).
 /// </summary>
 public sealed class GroupGate(int overlapOpensMin, Func<int> queuedOpens)
 {
-    private int _preparing;
+    private int _running;
     private int _waiting;
     private TaskCompletionSource _changed = NewSignal();
 
@@ -22,14 +22,14 @@ public sealed class GroupGate(int overlapOpensMin, Func<int> queuedOpens)
             : throw new ArgumentOutOfRangeException(nameof(overlapOpensMin));
 
     /// <summary>Loops now between <see cref="EnterAsync"/> and <see cref="Exit"/>.</summary>
-    public int Preparing => Volatile.Read(ref _preparing);
+    public int Running => Volatile.Read(ref _running);
 
-    /// <summary>Waits until a group is worth starting, then counts this loop as preparing.</summary>
+    /// <summary>Waits until a group is worth starting, then counts this loop as running one.</summary>
     public async Task EnterAsync(CancellationToken cancellationToken)
     {
         if (MayStart())
         {
-            Interlocked.Increment(ref _preparing);
+            Interlocked.Increment(ref _running);
             return;
         }
         Interlocked.Increment(ref _waiting);
@@ -51,13 +51,13 @@ public sealed class GroupGate(int overlapOpensMin, Func<int> queuedOpens)
         {
             Interlocked.Decrement(ref _waiting);
         }
-        Interlocked.Increment(ref _preparing);
+        Interlocked.Increment(ref _running);
     }
 
-    /// <summary>This loop's group is prepared and inserted; its commit may still run.</summary>
+    /// <summary>This loop's group has committed and answered, or failed.</summary>
     public void Exit()
     {
-        if (Interlocked.Decrement(ref _preparing) < 0)
+        if (Interlocked.Decrement(ref _running) < 0)
         {
             throw new InvalidOperationException("a loop left the gate without entering it");
         }
@@ -73,8 +73,7 @@ public sealed class GroupGate(int overlapOpensMin, Func<int> queuedOpens)
         }
     }
 
-    private bool MayStart() =>
-        Volatile.Read(ref _preparing) == 0 || queuedOpens() >= OverlapOpensMin;
+    private bool MayStart() => Volatile.Read(ref _running) == 0 || queuedOpens() >= OverlapOpensMin;
 
     private void Signal() => Interlocked.Exchange(ref _changed, NewSignal()).TrySetResult();
 

@@ -68,8 +68,8 @@ public sealed class OpenBatcher : BackgroundService
     public const int QueueCapacity = 4_096;
 
     /// <summary>
-    /// Loops preparing groups side by side (Ledger:GroupCommitLoops). One loop prepares one
-    /// group at a time, a chain of round trips that leaves a core idle while PostgreSQL or the
+    /// Loops running groups side by side (Ledger:GroupCommitLoops). One loop runs one group at
+    /// a time, a chain of round trips that leaves a core idle while PostgreSQL or the
     /// loop waits; a second loop fills it, at the price of groups half as large. On the 2-core
     /// benchmark machine two loops served about 10% more reservations than one, at about a
     /// tenth more CPU each (docs/benchmarks.md, "Fifth round"). Loops contend only on the rows
@@ -182,54 +182,38 @@ public sealed class OpenBatcher : BackgroundService
     }
 
     /// <summary>
-    /// Prepares and inserts a group while the previous one commits: the next group's
-    /// statements overlap the last one's fsync. One commit per loop is in flight at a time, so
-    /// a loop's groups commit in the order their events were inserted, and a slow disk backs
-    /// the queue up rather than piling up connections. A group that needs a row a committing
-    /// group holds waits for that commit, as any two transactions do. (Measured and dropped, in
-    /// docs/benchmarks.md: three stages, with one group's insert overlapping the next one's
-    /// claim, which made smaller groups and cost more CPU per open; and synchronous database
-    /// calls on threads of the loop's own.)
+    /// Takes what queued, prepares it as a group (claims, reads, locks and decisions, in one
+    /// round trip), then inserts and commits it (a second round trip) and answers. The loop
+    /// holds nothing while it waits for its next group, so a slow disk backs the queue up
+    /// rather than piling up connections. A group that needs a row another loop's group holds
+    /// waits for that commit, as any two transactions do. (Measured and dropped, in
+    /// docs/benchmarks.md: the next group prepared while the last one commits, which cost each
+    /// group a third round trip; three stages, with one group's insert overlapping the next
+    /// one's claim, which made smaller groups and cost more CPU per open; and synchronous
+    /// database calls on threads of the loop's own.)
     /// </summary>
     private async Task LoopAsync(LedgerServices ledger, CancellationToken stoppingToken)
     {
-        Task committing = Task.CompletedTask;
-        try
+        while (await _queue.Reader.WaitToReadAsync(stoppingToken))
         {
-            while (await _queue.Reader.WaitToReadAsync(stoppingToken))
+            await _gate.EnterAsync(stoppingToken);
+            try
             {
-                await _gate.EnterAsync(stoppingToken);
-                PreparedGroup? prepared = null;
-                try
+                var group = new List<PendingOpen>();
+                while (group.Count < BatchSizeMax && _queue.Reader.TryRead(out PendingOpen? next))
                 {
-                    var group = new List<PendingOpen>();
-                    while (
-                        group.Count < BatchSizeMax && _queue.Reader.TryRead(out PendingOpen? next)
-                    )
-                    {
-                        group.Add(next);
-                    }
-                    if (group.Count == 0)
-                    {
-                        continue; // Another loop took them; the finally still leaves the gate.
-                    }
-                    prepared = await OpenGroup.PrepareAsync(group, ledger, _logger, stoppingToken);
-                    if (prepared is not null)
-                    {
-                        await prepared.InsertAsync(stoppingToken);
-                    }
+                    group.Add(next);
                 }
-                finally
+                if (group.Count == 0)
                 {
-                    _gate.Exit();
+                    continue; // Another loop took them; the finally still leaves the gate.
                 }
-                await committing;
-                committing = prepared?.CommitAsync(stoppingToken) ?? Task.CompletedTask;
+                await OpenGroup.RunAsync(group, ledger, _logger, stoppingToken);
             }
-        }
-        finally
-        {
-            await committing;
+            finally
+            {
+                _gate.Exit();
+            }
         }
     }
 }

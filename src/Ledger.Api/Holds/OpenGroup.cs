@@ -12,7 +12,7 @@ namespace Ledger.Api.Holds;
 /// One group of opens as one transaction (ADR 0010). Prepared in one round trip: record every
 /// token's jti, claim every new stream, read the connections and lock the balance rows in key
 /// order; then each claimed open decides in arrival order with the pure domain decision. Then
-/// every event and view row is inserted in a second round trip, and the group commits; only
+/// every event and view row is inserted, and the group commits, in a second round trip; only
 /// then is any open answered. A replayed token, a duplicate or a refusal is an outcome of its
 /// own open, never a failure of its neighbours; a group that fails as a whole sends each open
 /// back to the single path.
@@ -22,7 +22,7 @@ public static class OpenGroup
     /// <summary>An open is always two events: requested, then reserved or rejected.</summary>
     public const int OpenEventCount = 2;
 
-    /// <summary>Prepares and commits one group: what the batcher does, without overlap.</summary>
+    /// <summary>Prepares and commits one group, then answers each open: what the batcher does.</summary>
     public static async Task RunAsync(
         IReadOnlyList<PendingOpen> opens,
         LedgerServices services,
@@ -33,7 +33,6 @@ public static class OpenGroup
         PreparedGroup? prepared = await PrepareAsync(opens, services, logger, cancellationToken);
         if (prepared is not null)
         {
-            await prepared.InsertAsync(cancellationToken);
             await prepared.CommitAsync(cancellationToken);
         }
     }
@@ -43,7 +42,7 @@ public static class OpenGroup
     /// its balance rows locked, and what remains is to insert and commit. Null when the group
     /// failed; its opens then have their outcomes already.
     /// </summary>
-    public static async Task<PreparedGroup?> PrepareAsync(
+    private static async Task<PreparedGroup?> PrepareAsync(
         IReadOnlyList<PendingOpen> opens,
         LedgerServices services,
         ILogger logger,
@@ -295,8 +294,7 @@ public static class OpenGroup
 
 /// <summary>
 /// A group whose opens are decided, with its streams claimed and its balance rows locked: what
-/// remains is to insert its events and view rows, commit, and answer. The batcher prepares the
-/// next group while this one commits.
+/// remains is to insert its events and view rows and commit, in one round trip, and answer.
 /// </summary>
 /// <remarks>
 /// Each open is in one list: <paramref name="claimed"/> (with its events in
@@ -314,32 +312,9 @@ public sealed class PreparedGroup(
     IReadOnlyList<PendingOpen> replays
 )
 {
-    private bool _failed;
-
-    /// <summary>Inserts every event and view row; a failure answers as a failed group.</summary>
-    public async Task InsertAsync(CancellationToken cancellationToken)
-    {
-        if (claimed.Count == 0)
-        {
-            return;
-        }
-        try
-        {
-            await session.InsertAsync(cancellationToken);
-        }
-        catch (Exception e)
-        {
-            await FailAsync(e, cancellationToken);
-        }
-    }
-
-    /// <summary>Commits, then answers every open; a failed commit answers as a failed group.</summary>
+    /// <summary>Inserts and commits, then answers every open; a failure answers as a failed group.</summary>
     public async Task CommitAsync(CancellationToken cancellationToken)
     {
-        if (_failed)
-        {
-            return;
-        }
         try
         {
             // Committed even when nothing was claimed: the jtis recorded must stay recorded.
@@ -347,7 +322,8 @@ public sealed class PreparedGroup(
         }
         catch (Exception e)
         {
-            await FailAsync(e, cancellationToken);
+            await DisposeAsync();
+            OpenGroup.Fail(opens, e, logger, cancellationToken);
             return;
         }
         await DisposeAsync();
@@ -361,13 +337,6 @@ public sealed class PreparedGroup(
         }
         OpenGroup.Complete(existing, OpenOutcome.ExistsOutcome);
         OpenGroup.Complete(replays, OpenOutcome.ReplayedOutcome);
-    }
-
-    private async Task FailAsync(Exception e, CancellationToken cancellationToken)
-    {
-        _failed = true;
-        await DisposeAsync();
-        OpenGroup.Fail(opens, e, logger, cancellationToken);
     }
 
     /// <summary>Returns the connection; a failure here must not keep any open from its answer.</summary>

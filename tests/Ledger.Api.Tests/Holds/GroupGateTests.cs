@@ -14,7 +14,7 @@ public sealed class GroupGateTests
     private int _queued;
 
     [Fact]
-    public async Task A_loop_starts_at_once_when_no_other_loop_is_preparing()
+    public async Task A_loop_starts_at_once_when_no_other_group_is_under_way()
     {
         var gate = new GroupGate(8, () => _queued);
         _queued = 1;
@@ -23,11 +23,11 @@ public sealed class GroupGateTests
 
         Assert.True(entered.IsCompletedSuccessfully);
         await entered;
-        Assert.Equal(1, gate.Preparing);
+        Assert.Equal(1, gate.Running);
     }
 
     [Fact]
-    public async Task A_loop_waits_while_another_prepares_until_enough_opens_are_queued()
+    public async Task A_loop_waits_while_another_group_runs_until_enough_opens_are_queued()
     {
         var gate = new GroupGate(3, () => _queued);
         _queued = 1;
@@ -42,11 +42,11 @@ public sealed class GroupGateTests
         _queued = 3;
         gate.Queued();
         await second.WaitAsync(Patience);
-        Assert.Equal(2, gate.Preparing);
+        Assert.Equal(2, gate.Running);
     }
 
     [Fact]
-    public async Task A_waiting_loop_starts_when_the_other_loop_has_prepared_its_group()
+    public async Task A_waiting_loop_starts_when_the_other_group_has_ended()
     {
         var gate = new GroupGate(8, () => _queued);
         _queued = 1;
@@ -58,7 +58,7 @@ public sealed class GroupGateTests
 
         gate.Exit();
         await second.WaitAsync(Patience);
-        Assert.Equal(1, gate.Preparing);
+        Assert.Equal(1, gate.Running);
     }
 
     // A minimum of 1 is the behaviour before the gate: a loop never waits.
@@ -75,11 +75,11 @@ public sealed class GroupGateTests
 
         Assert.True(second.IsCompletedSuccessfully);
         await second;
-        Assert.Equal(2, gate.Preparing);
+        Assert.Equal(2, gate.Running);
     }
 
     [Fact]
-    public async Task Stopping_ends_a_wait_and_the_loop_is_not_counted_as_preparing()
+    public async Task Stopping_ends_a_wait_and_the_loop_is_not_counted_as_running()
     {
         var gate = new GroupGate(8, () => _queued);
         _queued = 1;
@@ -90,7 +90,7 @@ public sealed class GroupGateTests
         await stopping.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => second.WaitAsync(Patience));
-        Assert.Equal(1, gate.Preparing);
+        Assert.Equal(1, gate.Running);
     }
 
     [Fact]
