@@ -45,13 +45,7 @@ public sealed class ProjectionTests(EventStoreDatabase database) : IClassFixture
         );
 
         await AssertNothingAppendedAsync(id);
-        Assert.Equal(
-            0L,
-            await database.ScalarAsync<long>(
-                "SELECT count(*) FROM projected_notes WHERE stream_id = $1",
-                id
-            )
-        );
+        Assert.Equal(0L, await CountNotesAsync(id));
     }
 
     [Fact]
