@@ -187,8 +187,9 @@ public sealed class OpenBatcher : BackgroundService
     /// holds nothing while it waits for its next group, so a slow disk backs the queue up
     /// rather than piling up connections. A group that needs a row another loop's group holds
     /// waits for that commit, as any two transactions do. (Measured and dropped, in
-    /// docs/benchmarks.md: the next group prepared while the last one commits, which cost each
-    /// group a third round trip; three stages, with one group's insert overlapping the next
+    /// docs/benchmarks.md: the COMMIT in a round trip of its own, so that the loop could
+    /// prepare its next group meanwhile, which made every group wait for a third round trip
+    /// (eighth round); three stages, with one group's insert overlapping the next
     /// one's claim, which made smaller groups and cost more CPU per open; and synchronous
     /// database calls on threads of the loop's own.)
     /// </summary>
