@@ -220,8 +220,7 @@ public sealed class EventSession : IAsyncDisposable
         {
             batch.BatchCommands.Add(command);
         }
-        await batch.ExecuteNonQueryAsync(cancellationToken);
-        projectionBatch.CheckRowCounts();
+        await ProjectionBatch.ExecuteCheckedAsync(batch, cancellationToken);
     }
 
     private IEnumerable<PendingEvent> ToPending(StreamAction action) =>

@@ -272,21 +272,14 @@ public sealed class GroupSession : IAsyncDisposable
                 )
             );
         }
-        foreach (NpgsqlBatchCommand command in projectionBatch.CommandsCheckedInServer())
+        foreach (NpgsqlBatchCommand command in projectionBatch.Commands)
         {
             batch.BatchCommands.Add(command);
         }
         // A statement that fails skips every later one up to the batch's end, this one too.
         batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
         await batch.PrepareAsync(cancellationToken);
-        try
-        {
-            await batch.ExecuteNonQueryAsync(cancellationToken);
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.AssertFailure)
-        {
-            throw new EventStoreInvariantException(e.MessageText);
-        }
+        await ProjectionBatch.ExecuteCheckedAsync(batch, cancellationToken);
         _committed = true;
     }
 

@@ -22,14 +22,14 @@ public interface IInlineProjection
         Project(events, batch);
 }
 
-/// <summary>The statements projections add to an append, each with an optional row-count check.</summary>
+/// <summary>
+/// The statements projections add to an append, each with an optional row-count check. The
+/// check runs in the server (ledger.expect_rows), so it also holds in a batch that ends in its
+/// own COMMIT (<see cref="GroupSession.CommitAsync"/>), where no check can run after it.
+/// </summary>
 public sealed class ProjectionBatch
 {
-    private readonly List<(
-        NpgsqlBatchCommand Command,
-        int? ExpectedRows,
-        string Invariant
-    )> _commands = [];
+    private readonly List<NpgsqlBatchCommand> _commands = [];
 
     public int Count => _commands.Count;
 
@@ -51,21 +51,12 @@ public sealed class ProjectionBatch
                 value as NpgsqlParameter ?? new NpgsqlParameter { Value = value }
             );
         }
-        _commands.Add((command, expectedRows, invariant));
+        _commands.Add(
+            expectedRows is { } expected ? CheckedInServer(command, expected, invariant) : command
+        );
     }
 
-    internal IEnumerable<NpgsqlBatchCommand> Commands => _commands.Select(c => c.Command);
-
-    /// <summary>
-    /// The statements with their row counts checked in the server, for a batch that ends in its
-    /// own COMMIT (<see cref="GroupSession.CommitAsync"/>): no check can run after it.
-    /// </summary>
-    internal IEnumerable<NpgsqlBatchCommand> CommandsCheckedInServer() =>
-        _commands.Select(c =>
-            c.ExpectedRows is { } expected
-                ? CheckedInServer(c.Command, expected, c.Invariant)
-                : c.Command
-        );
+    internal IReadOnlyList<NpgsqlBatchCommand> Commands => _commands;
 
     /// <summary>
     /// An INSERT or UPDATE (without RETURNING) whose row count ledger.expect_rows checks: any
@@ -91,16 +82,19 @@ public sealed class ProjectionBatch
         return checkedCommand;
     }
 
-    internal void CheckRowCounts()
+    /// <summary>Runs a batch of checked statements: a broken row count is an invariant exception.</summary>
+    internal static async Task ExecuteCheckedAsync(
+        NpgsqlBatch batch,
+        CancellationToken cancellationToken
+    )
     {
-        foreach ((NpgsqlBatchCommand command, int? expectedRows, string invariant) in _commands)
+        try
         {
-            if (expectedRows is { } expected && command.RecordsAffected != expected)
-            {
-                throw new EventStoreInvariantException(
-                    $"projection invariant '{invariant}' broken: {command.RecordsAffected} rows, expected {expected}"
-                );
-            }
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.AssertFailure)
+        {
+            throw new EventStoreInvariantException(e.MessageText);
         }
     }
 }

@@ -80,7 +80,7 @@ public sealed class OpenBatcher : BackgroundService
     public const int LoopCountMax = 8;
 
     /// <summary>
-    /// Opens that must wait before a loop starts a group while another loop prepares one
+    /// Opens that must wait before a loop starts a group while another loop's group runs
     /// (Ledger:GroupCommitOverlapMin; <see cref="GroupGate"/>). With 1 a loop always starts at
     /// once, as before. On the benchmark machine, at 32 clients, 8 served about 7% more
     /// reservations than 1, and more than 4 or 12 (docs/benchmarks.md, "Seventh round").
