@@ -67,3 +67,10 @@ public sealed class StreamAlreadyExistsException(Guid streamId)
 
 /// <summary>The stored log breaks a rule it must always keep: corrupted data or a bug.</summary>
 public sealed class EventStoreInvariantException(string message) : Exception(message);
+
+/// <summary>
+/// What a group assumed when it decided no longer held (<see cref="GroupSession.ClaimInCommit"/>):
+/// nothing was written, and the caller decides again on what it reads.
+/// </summary>
+public sealed class StaleAssumptionException(string message, Exception inner)
+    : Exception(message, inner);

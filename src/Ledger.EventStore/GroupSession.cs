@@ -112,6 +112,7 @@ public sealed class GroupSession : IAsyncDisposable
     private readonly IReadOnlyList<IInlineProjection> _projections;
     private readonly Dictionary<Guid, NewStream> _claimed = [];
     private readonly List<StartedStream> _started = [];
+    private IReadOnlyList<NpgsqlBatchCommand> _assumed = [];
     private bool _claimedOnce;
     private bool _committed;
 
@@ -157,36 +158,10 @@ public sealed class GroupSession : IAsyncDisposable
         CancellationToken cancellationToken
     )
     {
-        if (_claimedOnce || streams.Count is 0 or > StreamsPerGroupMax)
-        {
-            throw new InvalidOperationException(
-                $"a group claims once, 1-{StreamsPerGroupMax} streams"
-            );
-        }
-        if (
-            streams.Select(s => s.Id).Distinct().Count() != streams.Count
-            || streams.Any(s => s.Version is < 1 or > EventSession.EventsPerAppendMax)
-        )
-        {
-            throw new ArgumentException(
-                "a group claims distinct ids, each for 1-16 events",
-                nameof(streams)
-            );
-        }
-        _claimedOnce = true;
+        ClaimOnce(streams);
         var won = new HashSet<Guid>();
         var claim = new GroupStatements(
-            [
-                new NpgsqlBatchCommand(ClaimSql)
-                {
-                    Parameters =
-                    {
-                        new() { Value = streams.Select(s => s.Id).ToArray() },
-                        new() { Value = streams.Select(s => s.Type).ToArray() },
-                        new() { Value = streams.Select(s => s.Version).ToArray() },
-                    },
-                },
-            ],
+            [ClaimCommand(streams)],
             async (reader, cancellationToken) =>
             {
                 while (await reader.ReadAsync(cancellationToken))
@@ -213,6 +188,60 @@ public sealed class GroupSession : IAsyncDisposable
             _claimed.Add(stream.Id, stream);
         }
         return won;
+    }
+
+    /// <summary>
+    /// Claims every stream as new without a round trip of its own: the claim runs at the start
+    /// of <see cref="CommitAsync"/>'s batch, between the caller's <paramref name="before"/> and
+    /// <paramref name="after"/> assumptions (see <see cref="Assumed"/>) as in
+    /// <see cref="ClaimNewStreamsAsync"/>, so locks are taken in the same order on both paths.
+    /// A group whose caller decided on what it already knew thus commits in one round trip. A
+    /// stream that exists, or any assumption that no longer holds, fails the commit with
+    /// <see cref="StaleAssumptionException"/>, having written nothing. Once per group, and first.
+    /// </summary>
+    public void ClaimInCommit(
+        IReadOnlyList<NewStream> streams,
+        IReadOnlyList<NpgsqlBatchCommand> before,
+        IReadOnlyList<NpgsqlBatchCommand> after
+    )
+    {
+        ClaimOnce(streams);
+        _assumed =
+        [
+            .. PlanSettingsSql.Select(sql => new NpgsqlBatchCommand(sql)),
+            .. before,
+            Assumed(ClaimCommand(streams), streams.Count, "every stream claimed is new"),
+            .. after,
+        ];
+        foreach (NewStream stream in streams)
+        {
+            _claimed.Add(stream.Id, stream);
+        }
+    }
+
+    /// <summary>
+    /// A statement returning rows, sent as an assumption: any other number of rows than
+    /// <paramref name="expectedRows"/> fails the group with <see cref="StaleAssumptionException"/>
+    /// (ledger.expect_unchanged) before any later statement of its batch runs.
+    /// </summary>
+    public static NpgsqlBatchCommand Assumed(
+        NpgsqlBatchCommand rows,
+        int expectedRows,
+        string assumption
+    )
+    {
+        int count = rows.Parameters.Count;
+        var command = new NpgsqlBatchCommand(
+            $"WITH assumed AS ({rows.CommandText}) "
+                + $"SELECT ledger.expect_unchanged(count(*), ${count + 1}, ${count + 2}) FROM assumed"
+        );
+        foreach (NpgsqlParameter parameter in rows.Parameters)
+        {
+            command.Parameters.Add(parameter.Clone());
+        }
+        command.Parameters.Add(new NpgsqlParameter { Value = expectedRows });
+        command.Parameters.Add(new NpgsqlParameter { Value = assumption });
+        return command;
     }
 
     /// <summary>Queues the events of a stream this group claimed, with its request's metadata.</summary>
@@ -262,6 +291,10 @@ public sealed class GroupSession : IAsyncDisposable
             projection.ProjectGroup(pending, projectionBatch);
         }
         await using var batch = new NpgsqlBatch(Connection, Transaction);
+        foreach (NpgsqlBatchCommand command in _assumed)
+        {
+            batch.BatchCommands.Add(command);
+        }
         foreach (var level in pending.GroupBy(e => e.Version).OrderBy(g => g.Key))
         {
             batch.BatchCommands.Add(
@@ -279,7 +312,15 @@ public sealed class GroupSession : IAsyncDisposable
         // A statement that fails skips every later one up to the batch's end, this one too.
         batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
         await batch.PrepareAsync(cancellationToken);
-        await ProjectionBatch.ExecuteCheckedAsync(batch, cancellationToken);
+        try
+        {
+            await ProjectionBatch.ExecuteCheckedAsync(batch, cancellationToken);
+        }
+        catch (PostgresException e)
+            when (e.SqlState == PostgresErrorCodes.SerializationFailure && _assumed.Count > 0)
+        {
+            throw new StaleAssumptionException(e.MessageText, e);
+        }
         _committed = true;
     }
 
@@ -289,6 +330,38 @@ public sealed class GroupSession : IAsyncDisposable
         await Transaction.DisposeAsync();
         await Connection.DisposeAsync();
     }
+
+    private void ClaimOnce(IReadOnlyList<NewStream> streams)
+    {
+        if (_claimedOnce || streams.Count is 0 or > StreamsPerGroupMax)
+        {
+            throw new InvalidOperationException(
+                $"a group claims once, 1-{StreamsPerGroupMax} streams"
+            );
+        }
+        if (
+            streams.Select(s => s.Id).Distinct().Count() != streams.Count
+            || streams.Any(s => s.Version is < 1 or > EventSession.EventsPerAppendMax)
+        )
+        {
+            throw new ArgumentException(
+                "a group claims distinct ids, each for 1-16 events",
+                nameof(streams)
+            );
+        }
+        _claimedOnce = true;
+    }
+
+    private static NpgsqlBatchCommand ClaimCommand(IReadOnlyList<NewStream> streams) =>
+        new(ClaimSql)
+        {
+            Parameters =
+            {
+                new() { Value = streams.Select(s => s.Id).ToArray() },
+                new() { Value = streams.Select(s => s.Type).ToArray() },
+                new() { Value = streams.Select(s => s.Version).ToArray() },
+            },
+        };
 
     /// <summary>Runs the statements in one round trip, in the group's transaction.</summary>
     private async Task ExecuteAsync(GroupStatements statements, CancellationToken cancellationToken)

@@ -80,6 +80,20 @@ BEGIN
 END;
 $$;
 
+-- A group that decided before it read (GroupSession.ClaimInCommit, ADR 0010) sends what it
+-- assumed as statements whose row count must match: the ids are new, the rows unchanged. A
+-- miss is no broken invariant but a stale assumption, raised as serialization_failure so the
+-- caller can tell the two apart, roll back and decide again on what it reads.
+CREATE OR REPLACE FUNCTION ledger.expect_unchanged(actual bigint, expected integer, assumption text)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF actual IS DISTINCT FROM expected THEN
+        RAISE EXCEPTION 'assumption ''%'' stale: % rows, expected %', assumption, actual, expected
+            USING ERRCODE = 'serialization_failure';
+    END IF;
+END;
+$$;
+
 -- A digest over every stream's head as of a global seq: with it an auditor can tell that no
 -- whole stream was deleted or added behind the log since the checkpoint was taken.
 CREATE TABLE IF NOT EXISTS ledger.checkpoints (

@@ -151,6 +151,75 @@ public sealed class ProjectionTests(EventStoreDatabase database) : IClassFixture
         await AssertNothingAppendedAsync(id);
     }
 
+    // A group that decided before it read claims in its commit's round trip, with its
+    // assumptions checked first in the server (ADR 0010).
+    [Fact]
+    public async Task A_group_claiming_in_its_commit_starts_its_streams_in_that_round_trip()
+    {
+        var id = Guid.NewGuid();
+
+        await CommitClaimingInCommitAsync(database.CreateStore(new NoteProjection()), [id], []);
+
+        Assert.Equal(2L, await database.CountEventsAsync(id));
+        Assert.Equal(2L, await CountNotesAsync(id));
+    }
+
+    [Fact]
+    public async Task A_group_claiming_in_its_commit_an_id_a_stream_holds_fails_as_stale_and_writes_nothing()
+    {
+        var taken = Guid.NewGuid();
+        var fresh = Guid.NewGuid();
+        EventStore store = database.CreateStore(new NoteProjection());
+        await CommitGroupAsync(store, taken);
+
+        await Assert.ThrowsAsync<StaleAssumptionException>(() =>
+            CommitClaimingInCommitAsync(store, [fresh, taken], [])
+        );
+
+        Assert.Equal(2L, await database.CountEventsAsync(taken));
+        await AssertNothingAppendedAsync(fresh);
+        Assert.Equal(0L, await CountNotesAsync(fresh));
+    }
+
+    [Fact]
+    public async Task A_group_whose_assumption_no_longer_holds_fails_as_stale_and_writes_nothing()
+    {
+        var id = Guid.NewGuid();
+        NpgsqlBatchCommand noRow = GroupSession.Assumed(
+            new NpgsqlBatchCommand("SELECT 1 WHERE false"),
+            1,
+            "a row that is gone"
+        );
+
+        var error = await Assert.ThrowsAsync<StaleAssumptionException>(() =>
+            CommitClaimingInCommitAsync(database.CreateStore(new NoteProjection()), [id], [noRow])
+        );
+
+        Assert.Contains("a row that is gone", error.Message);
+        await AssertNothingAppendedAsync(id);
+        Assert.Equal(0L, await CountNotesAsync(id));
+    }
+
+    /// <summary>Claims in the commit, starts and commits two-event streams as a group.</summary>
+    private static async Task CommitClaimingInCommitAsync(
+        EventStore store,
+        IReadOnlyList<Guid> ids,
+        IReadOnlyList<NpgsqlBatchCommand> assumptions
+    )
+    {
+        await using GroupSession group = await store.BeginGroupSessionAsync();
+        group.ClaimInCommit(
+            [.. ids.Select(id => new NewStream(id, TestEvents.StreamType, 2))],
+            [],
+            assumptions
+        );
+        foreach (Guid id in ids)
+        {
+            group.StartStream(id, Appends.Notes(id, 2), TestEvents.Metadata);
+        }
+        await group.CommitAsync();
+    }
+
     /// <summary>Claims, starts and commits one two-event stream as a group.</summary>
     private static async Task CommitGroupAsync(EventStore store, Guid id)
     {

@@ -52,7 +52,7 @@ public static class AllocationsApi
     public static readonly HoldFlow<AllocationAnswer> Flow = new(
         StreamType,
         IdField: "allocationId",
-        LocksFunds: false,
+        FundsStandFor: null,
         (request, connection, currencies, _, partnerId) =>
             AllocationDecisions.Request(request, connection, currencies, partnerId),
         AllocationDecisions.Clear,

@@ -52,7 +52,7 @@ public static class DeallocationsApi
     public static readonly HoldFlow<DeallocationAnswer> Flow = new(
         StreamType,
         IdField: "deallocationId",
-        LocksFunds: true,
+        FundsStandFor: DeallocationDecisions.StandsFor,
         DeallocationDecisions.Request,
         DeallocationDecisions.Clear,
         DeallocationDecisions.Release,

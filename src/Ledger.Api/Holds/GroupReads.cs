@@ -3,6 +3,7 @@ using Ledger.Api.Connections;
 using Ledger.Domain;
 using Ledger.Domain.Balances;
 using Ledger.Domain.Connections;
+using Ledger.Domain.Holds;
 using Ledger.EventStore;
 using Npgsql;
 
@@ -46,6 +47,30 @@ public static class GroupReads
         FROM ledger.balances b
         JOIN unnest($1::uuid[], $2::uuid[], $3::text[]) AS k(client_id, connection_id, currency)
           ON b.client_id = k.client_id AND b.connection_id = k.connection_id AND b.currency = k.currency
+        ORDER BY b.client_id, b.connection_id, b.currency
+        FOR UPDATE OF b
+        """;
+
+    // What a group that decided before it read assumed (GroupSession.Assumed): each connection
+    // still at the version of its fold, and each balance row holding funds for which every
+    // decision stands. The rows are locked in key order, as LockRowsSql locks them; FOR UPDATE
+    // reads a row another transaction changed in its committed version, so a change is seen.
+    // A range, not the value decided on, so that groups of two loops reserving from one row
+    // do not fail each other: a reservation stands for any funds that cover it.
+    private const string ConnectionsUnchangedSql = """
+        SELECT s.id
+        FROM unnest($1::uuid[], $2::integer[]) AS k(id, version)
+        JOIN ledger.streams s ON s.id = k.id AND s.version = k.version
+        WHERE s.type = $3
+        """;
+
+    private const string BalancesUnchangedSql = """
+        SELECT b.client_id
+        FROM ledger.balances b
+        JOIN unnest($1::uuid[], $2::uuid[], $3::text[], $4::numeric[], $5::numeric[])
+             AS k(client_id, connection_id, currency, at_least, below)
+          ON b.client_id = k.client_id AND b.connection_id = k.connection_id AND b.currency = k.currency
+        WHERE b.available >= k.at_least AND (k.below IS NULL OR b.available < k.below)
         ORDER BY b.client_id, b.connection_id, b.currency
         FOR UPDATE OF b
         """;
@@ -155,6 +180,47 @@ public static class GroupReads
             }
         );
     }
+
+    /// <summary>The assumption that each connection is still at the version of its fold.</summary>
+    public static NpgsqlBatchCommand ConnectionsUnchanged(
+        IReadOnlyCollection<Connection> connections
+    ) =>
+        GroupSession.Assumed(
+            new NpgsqlBatchCommand(ConnectionsUnchangedSql)
+            {
+                Parameters =
+                {
+                    new() { Value = connections.Select(c => c.Id).ToArray() },
+                    new() { Value = connections.Select(c => c.Version).ToArray() },
+                    new() { Value = ConnectionFlow.StreamType },
+                },
+            },
+            connections.Count,
+            "each connection is at the version it was decided on"
+        );
+
+    /// <summary>
+    /// Locks the balance rows in key order, with the assumption that each holds funds in the
+    /// range for which the group's decisions stand.
+    /// </summary>
+    public static NpgsqlBatchCommand BalancesWithin(
+        IReadOnlyDictionary<BalanceKey, FundsRange> needed
+    ) =>
+        GroupSession.Assumed(
+            new NpgsqlBatchCommand(BalancesUnchangedSql)
+            {
+                Parameters =
+                {
+                    new() { Value = needed.Keys.Select(k => k.ClientId).ToArray() },
+                    new() { Value = needed.Keys.Select(k => k.ConnectionId).ToArray() },
+                    new() { Value = needed.Keys.Select(k => k.Currency.Code).ToArray() },
+                    new() { Value = needed.Values.Select(r => r.AtLeast.Value).ToArray() },
+                    new() { Value = needed.Values.Select(r => r.Below?.Value).ToArray() },
+                },
+            },
+            needed.Count,
+            "each balance row holds funds its decisions stand for"
+        );
 
     private static NpgsqlBatchCommand WithKeys(string sql, IReadOnlyCollection<BalanceKey> keys) =>
         new(sql)

@@ -8,10 +8,14 @@ namespace Ledger.Api.Holds;
 /// What differs between allocations and deallocations, so that one set of handlers serves both
 /// (style: no near-duplicate handlers). Each kind's folder declares its own flow.
 /// </summary>
+/// <remarks>
+/// <paramref name="FundsStandFor"/> is set for a kind whose open locks funds: the funds for which
+/// one of its decisions stands (a group of one round trip checks them under the row lock).
+/// </remarks>
 public sealed record HoldFlow<TAnswer>(
     string StreamType,
     string IdField,
-    bool LocksFunds,
+    Func<IReadOnlyList<object>, FundsRange>? FundsStandFor,
     Func<
         HoldRequest,
         Connection?,
@@ -23,7 +27,10 @@ public sealed record HoldFlow<TAnswer>(
     Func<Hold, SettleDecision> Clear,
     Func<Hold, SettleDecision> Release,
     Func<Hold, HoldTimes?, TAnswer> Answer
-);
+)
+{
+    public bool LocksFunds => FundsStandFor is not null;
+}
 
 /// <summary>When a hold was opened and last changed, for status answers.</summary>
 public sealed record HoldTimes(DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);

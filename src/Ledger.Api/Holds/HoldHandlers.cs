@@ -156,7 +156,7 @@ public static class HoldHandlers
     {
         var command = new OpenCommand(
             flow.StreamType,
-            flow.LocksFunds,
+            flow.FundsStandFor,
             flow.Request,
             request,
             write.Metadata,

@@ -11,12 +11,15 @@ namespace Ledger.Api.Holds;
 /// <summary>A new hold to open in the next group: what HoldFlow decides with, and for whom.</summary>
 public sealed record OpenCommand(
     string StreamType,
-    bool LocksFunds,
+    Func<IReadOnlyList<object>, FundsRange>? FundsStandFor,
     Func<HoldRequest, Connection?, CurrencyCatalog, Quantity, string, IReadOnlyList<object>> Decide,
     HoldRequest Request,
     EventMetadata Metadata,
     PendingJti? Jti
-);
+)
+{
+    public bool LocksFunds => FundsStandFor is not null;
+}
 
 /// <summary>How a group ended for one open; the handler turns it into the answer.</summary>
 public abstract record OpenOutcome

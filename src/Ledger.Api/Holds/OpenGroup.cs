@@ -3,6 +3,7 @@ using Ledger.Api.Security;
 using Ledger.Domain;
 using Ledger.Domain.Balances;
 using Ledger.Domain.Connections;
+using Ledger.Domain.Holds;
 using Ledger.EventStore;
 using Npgsql;
 
@@ -30,10 +31,145 @@ public static class OpenGroup
         CancellationToken cancellationToken
     )
     {
-        PreparedGroup? prepared = await PrepareAsync(opens, services, logger, cancellationToken);
+        PreparedGroup? prepared = await PrepareInOneTripAsync(
+            opens,
+            services,
+            logger,
+            cancellationToken
+        );
+        if (prepared is not null && await prepared.CommitAsync(cancellationToken))
+        {
+            return;
+        }
+        prepared = await PrepareAsync(opens, services, logger, cancellationToken);
         if (prepared is not null)
         {
             await prepared.CommitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Decides every open on what this node's groups last committed (<see cref="GroupCache"/>,
+    /// <see cref="ConnectionCache"/>), so that the group claims, checks and commits in one
+    /// round trip: its commit fails as stale, having written nothing, unless every jti is new,
+    /// every id new, every connection at the version decided on and every balance row, once
+    /// locked, holding what was decided on. Null when an open needs reading first: a replay or
+    /// a duplicate in the group, an id known to exist, an open that locks no funds, a
+    /// connection or balance row not cached, or a failure before the commit; the group then
+    /// takes two round trips.
+    /// </summary>
+    private static async Task<PreparedGroup?> PrepareInOneTripAsync(
+        IReadOnlyList<PendingOpen> opens,
+        LedgerServices services,
+        ILogger logger,
+        CancellationToken cancellationToken
+    )
+    {
+        var jtis = new Dictionary<string, PendingJti>();
+        var ids = new HashSet<Guid>();
+        var connections = new Dictionary<Guid, Connection>();
+        var available = new Dictionary<BalanceKey, Quantity>();
+        foreach (PendingOpen open in opens)
+        {
+            OpenCommand command = open.Command;
+            Guid connectionId = command.Request.ConnectionId;
+            BalanceKey key = KeyOf(command);
+            if (
+                !command.LocksFunds
+                || !ids.Add(command.Request.Id)
+                || services.GroupCache.IsKnown(command.Request.Id)
+                || (command.Jti is { } jti && !jtis.TryAdd(jti.Jti, jti))
+            )
+            {
+                return null;
+            }
+            if (!connections.ContainsKey(connectionId))
+            {
+                if (services.ConnectionCache.Find(connectionId) is not { } connection)
+                {
+                    return null;
+                }
+                connections[connectionId] = connection;
+            }
+            if (!available.ContainsKey(key))
+            {
+                if (services.GroupCache.Available(key) is not { } funds)
+                {
+                    return null;
+                }
+                available[key] = funds;
+            }
+        }
+        var cached = new Dictionary<BalanceKey, Quantity>(available);
+        var needed = available.Keys.ToDictionary(k => k, _ => FundsRange.Any);
+        GroupSession? session = null;
+        try
+        {
+            var decisions = new IReadOnlyList<object>[opens.Count];
+            for (int i = 0; i < opens.Count; i++)
+            {
+                OpenCommand command = opens[i].Command;
+                BalanceKey key = KeyOf(command);
+                decisions[i] = Decide(command, connections, services.Currencies, available[key]);
+                // What this decision needs of the funds the group starts from: its own range,
+                // moved up by what the opens before it in the group reserved.
+                needed[key] = needed[key]
+                    .And(
+                        command
+                            .FundsStandFor!(decisions[i])
+                            .Before(Quantity.From(cached[key].Value - available[key].Value))
+                    );
+                Spend(decisions[i], available);
+            }
+            if (needed.Any(n => !n.Value.Contains(cached[n.Key])))
+            {
+                throw new InvariantViolationException(
+                    "a group's decisions do not stand for the funds they were decided on"
+                );
+            }
+            services.GroupCache.Keep(available);
+            session = await services.Store.BeginGroupSessionAsync(cancellationToken);
+            session.ClaimInCommit(
+                [
+                    .. opens.Select(o => new NewStream(
+                        o.Command.Request.Id,
+                        o.Command.StreamType,
+                        OpenEventCount
+                    )),
+                ],
+                jtis.Count > 0 ? [JtiStore.RecordAssumingOwn(jtis.Values)] : [],
+                [
+                    GroupReads.ConnectionsUnchanged(connections.Values),
+                    GroupReads.BalancesWithin(needed),
+                ]
+            );
+            for (int i = 0; i < opens.Count; i++)
+            {
+                OpenCommand command = opens[i].Command;
+                session.StartStream(command.Request.Id, decisions[i], command.Metadata);
+            }
+            return new PreparedGroup(
+                session,
+                logger,
+                services.GroupCache,
+                opens,
+                [.. jtis.Values],
+                opens,
+                decisions,
+                [],
+                [],
+                [.. available.Keys]
+            );
+        }
+        catch (Exception)
+        {
+            // The two-trip path meets the same failure, and answers it as a failed group.
+            services.GroupCache.Forget(available.Keys);
+            if (session is not null)
+            {
+                await session.DisposeAsync();
+            }
+            return null;
         }
     }
 
@@ -142,12 +278,14 @@ public static class OpenGroup
             new(
                 session,
                 logger,
+                services.GroupCache,
                 opens,
                 [.. jtis.Values.Where(j => ownJtis.Contains(j.Jti))],
                 claimed,
                 decisions,
                 existing,
-                replays
+                replays,
+                [.. rows]
             );
         if (claimed.Count == 0)
         {
@@ -194,15 +332,25 @@ public static class OpenGroup
                 services.Currencies,
                 available[KeyOf(command)]
             );
-            foreach (BalanceDelta delta in Deltas(decisions[i]))
-            {
-                // Quantity.From throws below zero: a decision that overspends is a bug, and the
-                // group then fails as a whole rather than commit it.
-                available[delta.Key] = Quantity.From(available[delta.Key].Value + delta.Available);
-            }
+            Spend(decisions[i], available);
             session.StartStream(command.Request.Id, decisions[i], command.Metadata);
         }
+        services.GroupCache.Keep(available.Where(a => rows.Contains(a.Key)));
         return Prepared(decisions);
+    }
+
+    /// <summary>Applies a decision's balance effects, so the next open sees what it reserved.</summary>
+    private static void Spend(
+        IReadOnlyList<object> decision,
+        Dictionary<BalanceKey, Quantity> available
+    )
+    {
+        foreach (BalanceDelta delta in Deltas(decision))
+        {
+            // Quantity.From throws below zero: a decision that overspends is a bug, and the
+            // group then fails as a whole rather than commit it.
+            available[delta.Key] = Quantity.From(available[delta.Key].Value + delta.Available);
+        }
     }
 
     private static IEnumerable<BalanceDelta> Deltas(IReadOnlyList<object> events) =>
@@ -293,27 +441,34 @@ public static class OpenGroup
 }
 
 /// <summary>
-/// A group whose opens are decided, with its streams claimed and its balance rows locked: what
-/// remains is to insert its events and view rows and commit, in one round trip, and answer.
+/// A group whose opens are decided, with its streams claimed and its balance rows locked, or
+/// with both left to its commit (a group of one round trip): what remains is to insert its
+/// events and view rows and commit, in one round trip, and answer.
 /// </summary>
 /// <remarks>
 /// Each open is in one list: <paramref name="claimed"/> (with its events in
 /// <paramref name="decisions"/>, same order), <paramref name="existing"/> (a committed stream
-/// holds its id) or <paramref name="replays"/>.
+/// holds its id) or <paramref name="replays"/>. <paramref name="balances"/> are the rows it
+/// locks, whose values it left in the <see cref="GroupCache"/> as it decided.
 /// </remarks>
 public sealed class PreparedGroup(
     GroupSession session,
     ILogger logger,
+    GroupCache cache,
     IReadOnlyList<PendingOpen> opens,
     IReadOnlyList<PendingJti> ownJtis,
     IReadOnlyList<PendingOpen> claimed,
     IReadOnlyList<IReadOnlyList<object>> decisions,
     IReadOnlyList<PendingOpen> existing,
-    IReadOnlyList<PendingOpen> replays
+    IReadOnlyList<PendingOpen> replays,
+    IReadOnlyList<BalanceKey> balances
 )
 {
-    /// <summary>Inserts and commits, then answers every open; a failure answers as a failed group.</summary>
-    public async Task CommitAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Inserts and commits, then answers every open; a failure answers as a failed group. False
+    /// when what the group assumed was stale: nothing was written, and no open is answered yet.
+    /// </summary>
+    public async Task<bool> CommitAsync(CancellationToken cancellationToken)
     {
         try
         {
@@ -323,10 +478,16 @@ public sealed class PreparedGroup(
         catch (Exception e)
         {
             await DisposeAsync();
+            cache.Forget(balances);
+            if (e is StaleAssumptionException)
+            {
+                return false;
+            }
             OpenGroup.Fail(opens, e, logger, cancellationToken);
-            return;
+            return true;
         }
         await DisposeAsync();
+        cache.KeepIds(claimed.Concat(existing).Select(o => o.Command.Request.Id));
         foreach (PendingJti jti in ownJtis)
         {
             jti.MarkRecorded();
@@ -337,6 +498,7 @@ public sealed class PreparedGroup(
         }
         OpenGroup.Complete(existing, OpenOutcome.ExistsOutcome);
         OpenGroup.Complete(replays, OpenOutcome.ReplayedOutcome);
+        return true;
     }
 
     /// <summary>Returns the connection; a failure here must not keep any open from its answer.</summary>

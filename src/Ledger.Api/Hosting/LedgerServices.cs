@@ -12,4 +12,7 @@ public sealed class LedgerServices(Ledger.EventStore.EventStore store, CurrencyC
 
     /// <summary>Connections by stream version, for the group path's reads (GroupReads).</summary>
     public ConnectionCache ConnectionCache { get; } = new();
+
+    /// <summary>What this node's groups last committed, for groups of one round trip.</summary>
+    public GroupCache GroupCache { get; } = new();
 }

@@ -105,6 +105,13 @@ public sealed class JtiStore(LedgerDatabase database)
             );
 
     /// <summary>
+    /// Records a group's jtis (distinct) with the assumption that each is this group's to use:
+    /// a replay among them fails the group as stale (GroupSession.Assumed).
+    /// </summary>
+    public static NpgsqlBatchCommand RecordAssumingOwn(IReadOnlyCollection<PendingJti> jtis) =>
+        GroupSession.Assumed(RecordCommand(jtis), jtis.Count, "each jti is the group's own");
+
+    /// <summary>
     /// Records the jti in the caller's transaction; the caller marks it recorded after its
     /// commit. Throws <see cref="JtiReplayedException"/> when the token was used before.
     /// </summary>

@@ -35,6 +35,28 @@ public static class DeallocationDecisions
         return [DeallocationRequested.From(request), outcome];
     }
 
+    /// <summary>
+    /// The funds available for which a decision of <see cref="Request"/> stands, whatever
+    /// funds it was decided with: a reservation of q for any of at least q, a refusal for funds
+    /// for any below q, any other refusal for any funds at all.
+    /// </summary>
+    public static FundsRange StandsFor(IReadOnlyList<object> decision) =>
+        (decision[0], decision[1]) switch
+        {
+            (DeallocationRequested, DeallocationReserved reserved) => new(
+                reserved.Amount.Quantity,
+                null
+            ),
+            (
+                DeallocationRequested requested,
+                DeallocationRejected { Reason: RejectionReasons.InsufficientFunds }
+            ) => new(Quantity.Zero, requested.Amount.Quantity),
+            (DeallocationRequested, DeallocationRejected) => FundsRange.Any,
+            _ => throw new InvariantViolationException(
+                "a deallocation is decided as requested, then reserved or rejected"
+            ),
+        };
+
     public static SettleDecision Clear(Hold deallocation) =>
         HoldRules.Settle(
             deallocation,

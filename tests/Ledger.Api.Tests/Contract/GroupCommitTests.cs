@@ -7,6 +7,7 @@ using Ledger.Api.Security;
 using Ledger.Api.Tests.Support;
 using Ledger.Domain;
 using Ledger.Domain.Connections;
+using Ledger.Domain.Deallocations;
 using Ledger.Domain.Holds;
 using Ledger.EventStore;
 using Microsoft.AspNetCore.Hosting;
@@ -137,6 +138,75 @@ public sealed class GroupCommitTests(LedgerApiFixture fixture) : IClassFixture<L
             .Factory.Services.GetRequiredService<LedgerServices>()
             .ConnectionCache;
         Assert.False(cache.Find(c.ConnectionId)!.IsActive);
+    }
+
+    /// <summary>
+    /// A group of new opens decides on the funds this node's groups last left, and checks them
+    /// under the row lock in its one round trip: funds another writer added since are found,
+    /// and the open is decided again on them, not refused on the old figure.
+    /// </summary>
+    [Fact]
+    public async Task A_group_that_decided_on_funds_another_writer_added_to_decides_again_on_the_stored_funds()
+    {
+        TestConnection c = await FundedConnectionAsync(FundedQuantity);
+        await RunGroupAsync(Open(Guid.NewGuid(), c, "30"));
+        await fixture.BitGo().FundAsync(c, Currency, "30");
+        PendingOpen open = Open(Guid.NewGuid(), c, "40");
+
+        await RunGroupAsync(open);
+
+        Assert.Null(Hold.Fold(Committed(open))!.RejectionReason);
+        Assert.Equal(BalanceRow.Of(10, 70, 0), await fixture.BalanceAsync(c, Currency));
+    }
+
+    [Fact]
+    public async Task A_group_that_decided_on_funds_another_node_spent_decides_again_on_the_stored_funds()
+    {
+        TestConnection c = await FundedConnectionAsync(FundedQuantity);
+        await RunGroupAsync(Open(Guid.NewGuid(), c, "10"));
+        await using WebApplicationFactory<Program> other = Node(groupCommit: false);
+        (
+            await new BitGoClient(other.CreateClient()).DeallocateAsync(
+                Guid.NewGuid(),
+                c,
+                Currency,
+                "30"
+            )
+        ).AssertStatus(HttpStatusCode.OK);
+        PendingOpen open = Open(Guid.NewGuid(), c, "20");
+
+        await RunGroupAsync(open);
+
+        Assert.Equal(
+            RejectionReasons.InsufficientFunds,
+            Hold.Fold(Committed(open))!.RejectionReason
+        );
+        Assert.Equal(BalanceRow.Of(10, 40, 0), await fixture.BalanceAsync(c, Currency));
+    }
+
+    /// <summary>
+    /// A group of new opens claims its streams in its commit's round trip, assuming each id is
+    /// new: an id another node started is found there, and answered as the duplicate it is.
+    /// </summary>
+    [Fact]
+    public async Task An_id_a_stream_holds_is_a_duplicate_even_when_this_node_never_saw_it()
+    {
+        TestConnection c = await FundedConnectionAsync(FundedQuantity);
+        await RunGroupAsync(Open(Guid.NewGuid(), c, "10"));
+        await using WebApplicationFactory<Program> other = Node(groupCommit: false);
+        Guid id = Guid.NewGuid();
+        // Refused for funds on the other node, so the balance row is as this node left it.
+        (
+            await new BitGoClient(other.CreateClient()).DeallocateAsync(id, c, Currency, "100")
+        ).AssertStatus(HttpStatusCode.OK);
+        long eventsBefore = await fixture.CountEventsAsync();
+        PendingOpen duplicate = Open(id, c, "100");
+
+        await RunGroupAsync(duplicate);
+
+        Assert.IsType<OpenOutcome.Exists>(await duplicate.Completion.Task);
+        Assert.Equal(eventsBefore, await fixture.CountEventsAsync());
+        Assert.Equal(BalanceRow.Of(40, 10, 0), await fixture.BalanceAsync(c, Currency));
     }
 
     [Fact]
@@ -420,7 +490,7 @@ public sealed class GroupCommitTests(LedgerApiFixture fixture) : IClassFixture<L
         return new PendingOpen(
             new OpenCommand(
                 DeallocationsApi.StreamType,
-                LocksFunds: true,
+                DeallocationDecisions.StandsFor,
                 decide ?? DeallocationsApi.Flow.Request,
                 request,
                 new EventMetadata("bitgo", "group-commit-test", null, null),

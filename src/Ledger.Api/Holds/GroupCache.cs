@@ -1,0 +1,67 @@
+using System.Collections.Concurrent;
+using Ledger.Domain;
+using Ledger.Domain.Balances;
+
+namespace Ledger.Api.Holds;
+
+/// <summary>
+/// What groups on this node last committed: what each balance row they locked held available
+/// after their commit, and the ids of streams they found or started. With it a group of new
+/// opens decides before it reads and commits in one round trip (ADR 0010). Nothing here is
+/// trusted: the group sends each value it decided on as an assumption that the server checks
+/// under the row locks, and an entry another writer made stale costs that group one wasted round
+/// trip, after which the two-trip path reads, decides and refreshes it.
+/// </summary>
+public sealed class GroupCache
+{
+    /// <summary>Beyond this many entries a map starts again empty, and refills as groups commit.</summary>
+    public const int EntriesMax = 100_000;
+
+    private readonly ConcurrentDictionary<BalanceKey, Quantity> _available = new();
+    private readonly ConcurrentDictionary<Guid, bool> _knownIds = new();
+
+    public Quantity? Available(BalanceKey key) =>
+        _available.TryGetValue(key, out Quantity available) ? available : null;
+
+    /// <summary>True when a stream of this id exists: an open of it is a duplicate.</summary>
+    public bool IsKnown(Guid streamId) => _knownIds.ContainsKey(streamId);
+
+    /// <summary>
+    /// Keeps what balance rows will hold once a group that has decided commits. Kept before the
+    /// commit, so that the next group decides on it: that group's row locks wait for this one's
+    /// commit, and its assumptions then hold. Forgotten if this group fails.
+    /// </summary>
+    public void Keep(IEnumerable<KeyValuePair<BalanceKey, Quantity>> available)
+    {
+        foreach ((BalanceKey key, Quantity quantity) in available)
+        {
+            if (_available.Count >= EntriesMax)
+            {
+                _available.Clear();
+            }
+            _available[key] = quantity;
+        }
+    }
+
+    /// <summary>Keeps the ids of streams a group found or started, once it has committed.</summary>
+    public void KeepIds(IEnumerable<Guid> streamIds)
+    {
+        foreach (Guid id in streamIds)
+        {
+            if (_knownIds.Count >= EntriesMax)
+            {
+                _knownIds.Clear();
+            }
+            _knownIds[id] = true;
+        }
+    }
+
+    /// <summary>Drops what a failed group left, so the next group reads it afresh.</summary>
+    public void Forget(IEnumerable<BalanceKey> keys)
+    {
+        foreach (BalanceKey key in keys)
+        {
+            _available.TryRemove(key, out _);
+        }
+    }
+}
