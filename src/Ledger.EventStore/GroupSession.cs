@@ -228,21 +228,14 @@ public sealed class GroupSession : IAsyncDisposable
         NpgsqlBatchCommand rows,
         int expectedRows,
         string assumption
-    )
-    {
-        int count = rows.Parameters.Count;
-        var command = new NpgsqlBatchCommand(
-            $"WITH assumed AS ({rows.CommandText}) "
-                + $"SELECT ledger.expect_unchanged(count(*), ${count + 1}, ${count + 2}) FROM assumed"
+    ) =>
+        ProjectionBatch.CountedInServer(
+            rows,
+            rows.CommandText,
+            "ledger.expect_unchanged",
+            expectedRows,
+            assumption
         );
-        foreach (NpgsqlParameter parameter in rows.Parameters)
-        {
-            command.Parameters.Add(parameter.Clone());
-        }
-        command.Parameters.Add(new NpgsqlParameter { Value = expectedRows });
-        command.Parameters.Add(new NpgsqlParameter { Value = assumption });
-        return command;
-    }
 
     /// <summary>Queues the events of a stream this group claimed, with its request's metadata.</summary>
     public void StartStream(Guid streamId, IReadOnlyList<object> events, EventMetadata metadata)

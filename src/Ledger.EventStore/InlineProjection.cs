@@ -66,20 +66,39 @@ public sealed class ProjectionBatch
         NpgsqlBatchCommand command,
         int expectedRows,
         string invariant
+    ) =>
+        CountedInServer(
+            command,
+            $"{command.CommandText} RETURNING 1",
+            "ledger.expect_rows",
+            expectedRows,
+            invariant
+        );
+
+    /// <summary>
+    /// <paramref name="command"/>'s parameters on <paramref name="rowsSql"/>, whose rows the server
+    /// counts and passes to <paramref name="check"/> with the count expected and what it means.
+    /// </summary>
+    internal static NpgsqlBatchCommand CountedInServer(
+        NpgsqlBatchCommand command,
+        string rowsSql,
+        string check,
+        int expectedRows,
+        string meaning
     )
     {
         int count = command.Parameters.Count;
-        var checkedCommand = new NpgsqlBatchCommand(
-            $"WITH affected AS ({command.CommandText} RETURNING 1) "
-                + $"SELECT ledger.expect_rows(count(*), ${count + 1}, ${count + 2}) FROM affected"
+        var counted = new NpgsqlBatchCommand(
+            $"WITH counted AS ({rowsSql}) "
+                + $"SELECT {check}(count(*), ${count + 1}, ${count + 2}) FROM counted"
         );
         foreach (NpgsqlParameter parameter in command.Parameters)
         {
-            checkedCommand.Parameters.Add(parameter.Clone());
+            counted.Parameters.Add(parameter.Clone());
         }
-        checkedCommand.Parameters.Add(new NpgsqlParameter { Value = expectedRows });
-        checkedCommand.Parameters.Add(new NpgsqlParameter { Value = invariant });
-        return checkedCommand;
+        counted.Parameters.Add(new NpgsqlParameter { Value = expectedRows });
+        counted.Parameters.Add(new NpgsqlParameter { Value = meaning });
+        return counted;
     }
 
     /// <summary>Runs a batch of checked statements: a broken row count is an invariant exception.</summary>

@@ -68,7 +68,7 @@ $$;
 -- A group commits in the round trip of its inserts (ADR 0010), so a statement whose row count
 -- breaks an invariant must fail in the server, before the COMMIT queued behind it can run.
 -- ProjectionBatch wraps such a statement, on the single path too, as
---   WITH affected AS (<statement> RETURNING 1) SELECT ledger.expect_rows(count(*), $n, $m) FROM affected
+--   WITH counted AS (<statement> RETURNING 1) SELECT ledger.expect_rows(count(*), $n, $m) FROM counted
 -- and turns the assert_failure raised here into its invariant exception.
 CREATE OR REPLACE FUNCTION ledger.expect_rows(actual bigint, expected integer, invariant text)
 RETURNS void LANGUAGE plpgsql AS $$

@@ -56,6 +56,31 @@ public sealed class GroupCache
         }
     }
 
+    /// <summary>
+    /// Moves each cached balance row that events committed on the single path (a settlement, an
+    /// open run alone) changed, by what they changed. Without it, every row funded by a clear
+    /// failed its next group's assumption once, and with random keys most groups held such a
+    /// row until nearly all had been read again. A race with a group's own keep can leave an
+    /// entry off; a group's assumption then fails once, as for any stale entry.
+    /// </summary>
+    public void Shift(IEnumerable<object> committed)
+    {
+        foreach (BalanceDelta delta in committed.Select(BalanceEffects.Of).OfType<BalanceDelta>())
+        {
+            if (
+                _available.TryGetValue(delta.Key, out Quantity cached)
+                && cached.Value + delta.Available >= 0
+            )
+            {
+                _available[delta.Key] = Quantity.From(cached.Value + delta.Available);
+            }
+            else
+            {
+                _available.TryRemove(delta.Key, out _);
+            }
+        }
+    }
+
     /// <summary>Drops what a failed group left, so the next group reads it afresh.</summary>
     public void Forget(IEnumerable<BalanceKey> keys)
     {

@@ -137,6 +137,7 @@ public static class HoldHandlers
         );
         session.StartStream(request.Id, flow.StreamType, events);
         await write.CommitAsync(session, cancellationToken);
+        services.GroupCache.Shift(events);
         return TypedResults.Ok(flow.Answer(Hold.Fold(events)!, null));
     }
 
@@ -242,6 +243,7 @@ public static class HoldHandlers
                     session.Append(holdId, flow.StreamType, hold.Version, [append.Event]);
                     await write.CommitAsync(session, cancellationToken);
                 }
+                services.GroupCache.Shift([append.Event]);
                 return TypedResults.Ok(flow.Answer(Hold.Next(hold, append.Event), null));
             case SettleDecision.AlreadyDone:
                 return TypedResults.Ok(flow.Answer(hold, null));

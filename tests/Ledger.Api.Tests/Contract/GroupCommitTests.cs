@@ -6,6 +6,7 @@ using Ledger.Api.Hosting;
 using Ledger.Api.Security;
 using Ledger.Api.Tests.Support;
 using Ledger.Domain;
+using Ledger.Domain.Balances;
 using Ledger.Domain.Connections;
 using Ledger.Domain.Deallocations;
 using Ledger.Domain.Holds;
@@ -146,17 +147,36 @@ public sealed class GroupCommitTests(LedgerApiFixture fixture) : IClassFixture<L
     /// and the open is decided again on them, not refused on the old figure.
     /// </summary>
     [Fact]
-    public async Task A_group_that_decided_on_funds_another_writer_added_to_decides_again_on_the_stored_funds()
+    public async Task A_group_that_decided_on_funds_another_node_added_to_decides_again_on_the_stored_funds()
     {
         TestConnection c = await FundedConnectionAsync(FundedQuantity);
         await RunGroupAsync(Open(Guid.NewGuid(), c, "30"));
-        await fixture.BitGo().FundAsync(c, Currency, "30");
+        await using WebApplicationFactory<Program> other = Node(groupCommit: false);
+        await new BitGoClient(other.CreateClient()).FundAsync(c, Currency, "30");
         PendingOpen open = Open(Guid.NewGuid(), c, "40");
 
         await RunGroupAsync(open);
 
         Assert.Null(Hold.Fold(Committed(open))!.RejectionReason);
         Assert.Equal(BalanceRow.Of(10, 70, 0), await fixture.BalanceAsync(c, Currency));
+    }
+
+    /// <summary>
+    /// A settlement on this node moves the funds this node's groups decide on, so the next
+    /// group does not spend a round trip on an assumption the settlement made stale.
+    /// </summary>
+    [Fact]
+    public async Task A_clear_on_this_node_moves_the_funds_its_next_group_decides_on()
+    {
+        TestConnection c = await FundedConnectionAsync(FundedQuantity);
+        await RunGroupAsync(Open(Guid.NewGuid(), c, "30"));
+        GroupCache cache = fixture.Factory.Services.GetRequiredService<LedgerServices>().GroupCache;
+        var key = new BalanceKey(c.ClientId, c.ConnectionId, Domain.Currency.Parse(Currency));
+        Assert.Equal(Quantity.From(20), cache.Available(key));
+
+        await fixture.BitGo().FundAsync(c, Currency, "30");
+
+        Assert.Equal(Quantity.From(50), cache.Available(key));
     }
 
     [Fact]
