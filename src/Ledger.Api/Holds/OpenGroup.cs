@@ -53,10 +53,10 @@ public static class OpenGroup
     /// <see cref="ConnectionCache"/>), so that the group claims, checks and commits in one
     /// round trip: its commit fails as stale, having written nothing, unless every jti is new,
     /// every id new, every connection at the version decided on and every balance row, once
-    /// locked, holding what was decided on. Null when an open needs reading first: a replay or
-    /// a duplicate in the group, an id known to exist, an open that locks no funds, a
-    /// connection or balance row not cached, or a failure before the commit; the group then
-    /// takes two round trips.
+    /// locked, holding funds for which every decision stands. Null when an open needs reading
+    /// first: a replay or a duplicate in the group, an id known to exist, an open that locks
+    /// no funds, a connection or balance row not cached, or a failure before the commit; the
+    /// group then takes two round trips.
     /// </summary>
     private static async Task<PreparedGroup?> PrepareInOneTripAsync(
         IReadOnlyList<PendingOpen> opens,
