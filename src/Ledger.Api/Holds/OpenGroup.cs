@@ -114,11 +114,7 @@ public static class OpenGroup
                 // What this decision needs of the funds the group starts from: its own range,
                 // moved up by what the opens before it in the group reserved.
                 needed[key] = needed[key]
-                    .And(
-                        command
-                            .FundsStandFor!(decisions[i])
-                            .Before(Quantity.From(cached[key].Value - available[key].Value))
-                    );
+                    .And(command.FundsStandFor!(decisions[i]).Before(cached[key] - available[key]));
                 Spend(decisions[i], available);
             }
             if (needed.Any(n => !n.Value.Contains(cached[n.Key])))

@@ -14,10 +14,7 @@ public sealed record FundsRange(Quantity AtLeast, Quantity? Below)
 
     /// <summary>The range as seen before <paramref name="spent"/> was taken from the funds.</summary>
     public FundsRange Before(Quantity spent) =>
-        new(
-            Quantity.From(AtLeast.Value + spent.Value),
-            Below is { } below ? Quantity.From(below.Value + spent.Value) : null
-        );
+        new(AtLeast + spent, Below is { } below ? below + spent : null);
 
     /// <summary>The funds for which both ranges' decisions stand.</summary>
     public FundsRange And(FundsRange other) =>
