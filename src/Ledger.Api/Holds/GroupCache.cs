@@ -5,12 +5,13 @@ using Ledger.Domain.Balances;
 namespace Ledger.Api.Holds;
 
 /// <summary>
-/// What groups on this node last committed: what each balance row they locked held available
-/// after their commit, and the ids of streams they found or started. With it a group of new
-/// opens decides before it reads and commits in one round trip (ADR 0010). Nothing here is
-/// trusted: the group sends each value it decided on as an assumption that the server checks
-/// under the row locks, and an entry another writer made stale costs that group one wasted round
-/// trip, after which the two-trip path reads, decides and refreshes it.
+/// What this node last knew of its rows: what each balance row its groups locked holds
+/// available once they commit (kept as they decide, moved by its settlements), and the ids of
+/// streams its groups found or started. With it a group of new opens decides before it reads
+/// and commits in one round trip (ADR 0010). Nothing here is trusted: the group sends what it
+/// decided on as assumptions that the server checks under the row locks, and an entry another
+/// writer made stale costs that group one wasted round trip, after which the two-trip path
+/// reads, decides and refreshes it.
 /// </summary>
 public sealed class GroupCache
 {

@@ -64,7 +64,7 @@ public static class GroupReads
         WHERE s.type = $3
         """;
 
-    private const string BalancesUnchangedSql = """
+    private const string BalancesWithinSql = """
         SELECT b.client_id
         FROM ledger.balances b
         JOIN unnest($1::uuid[], $2::uuid[], $3::text[], $4::numeric[], $5::numeric[])
@@ -207,7 +207,7 @@ public static class GroupReads
         IReadOnlyDictionary<BalanceKey, FundsRange> needed
     ) =>
         GroupSession.Assumed(
-            new NpgsqlBatchCommand(BalancesUnchangedSql)
+            new NpgsqlBatchCommand(BalancesWithinSql)
             {
                 Parameters =
                 {

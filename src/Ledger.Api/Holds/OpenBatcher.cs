@@ -185,11 +185,12 @@ public sealed class OpenBatcher : BackgroundService
     }
 
     /// <summary>
-    /// Takes what queued, prepares it as a group (claims, reads, locks and decisions, in one
-    /// round trip), then inserts and commits it (a second round trip) and answers. The loop
-    /// holds nothing while it waits for its next group, so a slow disk backs the queue up
-    /// rather than piling up connections. A group that needs a row another loop's group holds
-    /// waits for that commit, as any two transactions do. (Measured and dropped, in
+    /// Takes what queued and runs it as a group (OpenGroup.RunAsync): one round trip when this
+    /// node's caches hold every row it names, else two (claims, reads, locks and decisions,
+    /// then inserts and the commit), and answers. The loop holds nothing while it waits for its
+    /// next group, so a slow disk backs the queue up rather than piling up connections. A group
+    /// that needs a row another loop's group holds waits for that commit, as any two
+    /// transactions do. (Measured and dropped, in
     /// docs/benchmarks.md: the COMMIT in a round trip of its own, so that the loop could
     /// prepare its next group meanwhile, which made every group wait for a third round trip
     /// (eighth round); three stages, with one group's insert overlapping the next
