@@ -20,12 +20,5 @@ public sealed class ConnectionCache
     public Connection? Find(Guid connectionId) =>
         _entries.TryGetValue(connectionId, out Connection? connection) ? connection : null;
 
-    public void Keep(Connection connection)
-    {
-        if (_entries.Count >= EntriesMax)
-        {
-            _entries.Clear();
-        }
-        _entries[connection.Id] = connection;
-    }
+    public void Keep(Connection connection) => _entries.Put(connection.Id, connection, EntriesMax);
 }

@@ -36,11 +36,7 @@ public sealed class GroupCache
     {
         foreach ((BalanceKey key, Quantity quantity) in available)
         {
-            if (_available.Count >= EntriesMax)
-            {
-                _available.Clear();
-            }
-            _available[key] = quantity;
+            _available.Put(key, quantity, EntriesMax);
         }
     }
 
@@ -49,11 +45,7 @@ public sealed class GroupCache
     {
         foreach (Guid id in streamIds)
         {
-            if (_knownIds.Count >= EntriesMax)
-            {
-                _knownIds.Clear();
-            }
-            _knownIds[id] = true;
+            _knownIds.Put(id, true, EntriesMax);
         }
     }
 
