@@ -57,8 +57,18 @@ internal static class StrictBase64Url
     {
         // Non-zero unused bits in the last character would decode to the same bytes. Today's
         // BCL decoder already refuses them, but re-encoding makes the guarantee ours: the
-        // encoder always writes those bits as zero, so any other spelling differs.
-        return Encode(decoded).AsSpan().SequenceEqual(text);
+        // encoder always writes those bits as zero, so any other spelling differs. Encoded
+        // into a rented buffer: a string per segment was a tenth of a reservation's garbage.
+        char[] encoded = ArrayPool<char>.Shared.Rent(Base64Url.GetEncodedLength(decoded.Length));
+        try
+        {
+            int written = Base64Url.EncodeToChars(decoded, encoded);
+            return encoded.AsSpan(0, written).SequenceEqual(text);
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(encoded);
+        }
     }
 
     private static readonly SearchValues<char> Alphabet = SearchValues.Create(
