@@ -19,8 +19,8 @@ public sealed class GroupCache
     public const int EntriesMax = 100_000;
 
     /// <summary>
-    /// Stream ids kept: about 40 s of reservations at 3,000/s, so a client's retry of a
-    /// reservation finds its id (2 MB, allocated once).
+    /// Stream ids kept (2 MB, allocated once). At 3,000 reservations/s about 97% of ids are
+    /// still kept 13 s later and half 40 s later, so a client's prompt retry finds its id.
     /// </summary>
     public const int IdsKept = 1 << 17;
 
@@ -68,10 +68,11 @@ public sealed class GroupCache
         {
             if (
                 _available.TryGetValue(delta.Key, out Quantity cached)
-                && cached.Value + delta.Available >= 0
+                && cached.Value + delta.Available is var moved
+                && moved >= 0
             )
             {
-                _available[delta.Key] = Quantity.From(cached.Value + delta.Available);
+                _available[delta.Key] = Quantity.From(moved);
             }
             else
             {

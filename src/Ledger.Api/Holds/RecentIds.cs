@@ -1,8 +1,8 @@
 namespace Ledger.Api.Holds;
 
 /// <summary>
-/// The stream ids this node saw last, in a fixed array: an id is kept until about
-/// <see cref="Capacity"/> later ids have been added, and none costs an allocation. The map it
+/// The stream ids this node saw last, in a fixed array: an id is kept until four later ids
+/// have landed in its set (about as many ids as the array holds), and none costs an allocation. The map it
 /// replaces allocated a node per id, each of which outlived its gen0 collection and went on
 /// into gen2; its table copied every node as it grew, and it started again empty at its bound.
 /// In scenario 1 those nodes were most of what each gen1 collection carried into gen2: about
@@ -30,8 +30,6 @@ internal sealed class RecentIds
         _setMask = (capacity / Ways) - 1;
     }
 
-    public int Capacity => _slots.Length;
-
     public void Add(Guid id)
     {
         if (id == Guid.Empty)
@@ -41,7 +39,7 @@ internal sealed class RecentIds
         int set = SetOf(id);
         lock (_lock)
         {
-            if (IndexIn(set, id) >= 0)
+            if (Holds(set, id))
             {
                 return;
             }
@@ -60,22 +58,11 @@ internal sealed class RecentIds
         int set = SetOf(id);
         lock (_lock)
         {
-            return IndexIn(set, id) >= 0;
+            return Holds(set, id);
         }
     }
 
-    private int IndexIn(int set, Guid id)
-    {
-        int first = set * Ways;
-        for (int i = first; i < first + Ways; i++)
-        {
-            if (_slots[i] == id)
-            {
-                return i;
-            }
-        }
-        return -1;
-    }
+    private bool Holds(int set, Guid id) => _slots.AsSpan(set * Ways, Ways).Contains(id);
 
     private int SetOf(Guid id) => id.GetHashCode() & _setMask;
 }
