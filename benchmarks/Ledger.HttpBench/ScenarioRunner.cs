@@ -114,7 +114,13 @@ public sealed class ScenarioRunner(
             $"s{scenario}-{(groupCommit ? "on" : "off")}{(readers > 0 ? "-queries" : "")}",
             options.Seconds
         );
+        // The client keeps every step it ran for the checks afterwards, a heap that grows to
+        // hundreds of MB over a run; a full collection of it under the clock stalls every
+        // request in flight (ScenarioRunner prints what the client's GC paused).
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         var cpuBefore = meter?.Sample(apiProcessId);
+        TimeSpan clientPausedBefore = GC.GetTotalPauseDuration();
+        int clientFullBefore = GC.CollectionCount(2);
         RunResult run = await driver.RunAsync(
             units,
             options.Clients,
@@ -123,6 +129,10 @@ public sealed class ScenarioRunner(
             TimeSpan.FromSeconds(options.Seconds)
         );
         CpuUse? cpu = cpuBefore is { } before ? meter!.Since(before, apiProcessId) : null;
+        Console.WriteLine(
+            $"    client GC: {(GC.GetTotalPauseDuration() - clientPausedBefore).TotalMilliseconds:F0} ms paused, "
+                + $"{GC.CollectionCount(2) - clientFullBefore} gen2; heap {GC.GetTotalMemory(false) >> 20} MB"
+        );
         Console.Write(await trace);
         Journal.AddRange(run.Steps);
         string note = run.PoolExhausted

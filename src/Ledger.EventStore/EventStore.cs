@@ -42,16 +42,30 @@ public sealed class EventStore(
 
     private readonly IReadOnlyList<IInlineProjection> _projections = [.. projections];
 
+    private readonly NpgsqlDataSource _dataSource = RequireFailedCommands(dataSource);
+
     public EventTypeRegistry Registry => registry;
 
-    public NpgsqlDataSource DataSource => dataSource;
+    public NpgsqlDataSource DataSource => _dataSource;
+
+    /// <summary>
+    /// A session commits in one batch and tells a lost race from a stale assumption by the
+    /// statement that failed, which Npgsql names only with IncludeFailedBatchedCommand.
+    /// </summary>
+    private static NpgsqlDataSource RequireFailedCommands(NpgsqlDataSource dataSource) =>
+        new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).IncludeFailedBatchedCommand
+            ? dataSource
+            : throw new ArgumentException(
+                "the event store's data source needs Include Failed Batched Command=true",
+                nameof(dataSource)
+            );
 
     public async Task<EventSession> BeginSessionAsync(
         EventMetadata metadata,
         CancellationToken cancellationToken = default
     )
     {
-        NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         try
         {
             NpgsqlTransaction transaction = await connection.BeginTransactionAsync(
@@ -71,7 +85,7 @@ public sealed class EventStore(
         CancellationToken cancellationToken = default
     )
     {
-        NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         try
         {
             NpgsqlTransaction transaction = await connection.BeginTransactionAsync(
@@ -93,7 +107,7 @@ public sealed class EventStore(
         CancellationToken cancellationToken = default
     )
     {
-        await using NpgsqlCommand command = dataSource.CreateCommand(SelectStreamSql);
+        await using NpgsqlCommand command = _dataSource.CreateCommand(SelectStreamSql);
         command.Parameters.Add(new NpgsqlParameter { Value = streamId });
         command.Parameters.Add(new NpgsqlParameter { Value = upToVersion ?? int.MaxValue });
         command.Parameters.Add(new NpgsqlParameter { Value = EventsPerStreamMax + 1 });
@@ -136,7 +150,7 @@ public sealed class EventStore(
         while (true)
         {
             var page = new List<StoredEvent>(batchSize);
-            await using (NpgsqlCommand command = dataSource.CreateCommand(SelectPageSql))
+            await using (NpgsqlCommand command = _dataSource.CreateCommand(SelectPageSql))
             {
                 command.Parameters.Add(new NpgsqlParameter { Value = cursor });
                 command.Parameters.Add(new NpgsqlParameter { Value = batchSize });

@@ -98,25 +98,23 @@ public sealed class ConcurrencyTests(EventStoreDatabase database)
     public async Task Two_racing_starts_of_one_stream_let_exactly_one_win()
     {
         var id = Guid.NewGuid();
-        using var gate = new GateProjection();
+        await using GateProjection gate = await GateProjection.ClosedAsync(database.DataSource);
         EventStore first = database.CreateStore(gate);
         EventStore second = database.CreateStore();
         long eventsBefore = await database.CountEventsAsync();
 
         // The first start claims the stream row and waits at the gate, uncommitted; the second
         // then blocks on that row until the first commits, which is the tightest race there is.
-        Task firstStart = Task.Run(() =>
-            Appends.StartAsync(first, id, new AccountOpened(id, "alice"))
-        );
-        await gate.Entered;
+        Task firstStart = Appends.StartAsync(first, id, new AccountOpened(id, "alice"));
+        await database.WaitForLockWaiterAsync();
         Task secondStart = Appends.StartAsync(
             second,
             id,
             new AccountOpened(id, "bob"),
             new NoteAdded(id, 2, "bob was here")
         );
-        await database.WaitForLockWaiterAsync();
-        gate.Release();
+        await database.WaitForLockWaiterAsync(waitersMin: 2);
+        await gate.OpenAsync();
 
         await firstStart;
         await Assert.ThrowsAsync<StreamAlreadyExistsException>(() => secondStart);
@@ -153,6 +151,61 @@ public sealed class ConcurrencyTests(EventStoreDatabase database)
                 id
             )
         );
+    }
+
+    [Fact]
+    public async Task A_stale_assumption_fails_the_commit_and_writes_nothing()
+    {
+        EventStore store = database.CreateStore();
+        var id = Guid.NewGuid();
+        long maxSeqBefore = await database.MaxSeqAsync();
+
+        await using (EventSession session = await store.BeginSessionAsync(TestEvents.Metadata))
+        {
+            session.Assume(new NpgsqlBatchCommand("SELECT 1 WHERE false"), 1, "one row");
+            session.StartStream(id, TestEvents.StreamType, Appends.Notes(id, 1));
+            var stale = await Assert.ThrowsAsync<StaleAssumptionException>(() =>
+                session.CommitAsync()
+            );
+            Assert.Contains("one row", stale.Message);
+        }
+
+        Assert.Null(await database.StreamVersionAsync(id));
+        Assert.Equal(maxSeqBefore, await database.MaxSeqAsync());
+    }
+
+    [Fact]
+    public async Task A_lost_race_after_assumptions_that_hold_is_still_a_concurrency_error()
+    {
+        EventStore store = database.CreateStore();
+        var id = Guid.NewGuid();
+        await Appends.StartAsync(store, id, Appends.Notes(id, 2));
+        long eventsBefore = await database.CountEventsAsync();
+
+        await using EventSession session = await store.BeginSessionAsync(TestEvents.Metadata);
+        session.Assume(new NpgsqlBatchCommand("SELECT 1"), 1, "one row");
+        session.Append(id, TestEvents.StreamType, 1, [new NoteAdded(id, 1, "stale")]);
+        var error = await Assert.ThrowsAsync<ConcurrencyException>(() => session.CommitAsync());
+
+        Assert.Equal(id, error.StreamId);
+        Assert.Equal(eventsBefore, await database.CountEventsAsync());
+    }
+
+    [Fact]
+    public async Task An_event_store_refuses_a_data_source_that_does_not_name_failed_statements()
+    {
+        await using NpgsqlDataSource plain = NpgsqlDataSource.Create(
+            new NpgsqlConnectionStringBuilder(database.DataSource.ConnectionString)
+            {
+                IncludeFailedBatchedCommand = false,
+            }.ConnectionString
+        );
+
+        var error = Assert.Throws<ArgumentException>(() =>
+            new EventStore(plain, TestEvents.Registry(), [])
+        );
+
+        Assert.Contains("Include Failed Batched Command", error.Message);
     }
 
     [Fact]

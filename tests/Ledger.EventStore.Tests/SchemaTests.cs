@@ -23,7 +23,7 @@ public sealed class SchemaTests
     public async Task Applying_the_schema_twice_is_harmless_and_leaves_it_current()
     {
         await using NpgsqlDataSource dataSource = NpgsqlDataSource.Create(
-            await TestPostgres.CreateDatabaseAsync()
+            await TestPostgres.CreateDatabaseAsync() + ";Include Failed Batched Command=true"
         );
         var store = new EventStore(dataSource, TestEvents.Registry(), []);
         var id = Guid.NewGuid();

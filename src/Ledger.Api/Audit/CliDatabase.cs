@@ -48,7 +48,11 @@ public sealed class CliDatabase : IAsyncDisposable
             cluster = await LedgerDatabase.StartLocalClusterAsync(logger, cancellationToken);
             connectionString = cluster.ConnectionString;
         }
-        var builder = new NpgsqlConnectionStringBuilder(connectionString) { CommandTimeout = 0 };
+        var builder = new NpgsqlConnectionStringBuilder(connectionString)
+        {
+            CommandTimeout = 0,
+            IncludeFailedBatchedCommand = true,
+        };
         NpgsqlDataSource dataSource = NpgsqlDataSource.Create(builder);
         var database = new CliDatabase(dataSource, cluster, stopOnDispose);
         try

@@ -239,9 +239,8 @@ public static class HoldHandlers
                     )
                 )
                 {
-                    await write.RecordJtiAsync(session, cancellationToken);
                     session.Append(holdId, flow.StreamType, hold.Version, [append.Event]);
-                    await write.CommitAsync(session, cancellationToken);
+                    await write.CommitWithJtiAsync(session, cancellationToken);
                 }
                 services.GroupCache.Shift([append.Event]);
                 return TypedResults.Ok(flow.Answer(Hold.Next(hold, append.Event), null));
@@ -282,6 +281,10 @@ public static class HoldHandlers
 /// </summary>
 public sealed record HoldWrite(EventMetadata Metadata, PendingJti? Jti)
 {
+    /// <summary>
+    /// Records the jti before the write reads and locks its rows: an open takes its locks in the
+    /// order a group does (jti, then balance row).
+    /// </summary>
     public Task RecordJtiAsync(EventSession session, CancellationToken cancellationToken) =>
         Jti is null
             ? Task.CompletedTask
@@ -292,9 +295,32 @@ public sealed record HoldWrite(EventMetadata Metadata, PendingJti? Jti)
                 cancellationToken
             );
 
+    /// <summary>Commits a write whose jti <see cref="RecordJtiAsync"/> recorded.</summary>
     public async Task CommitAsync(EventSession session, CancellationToken cancellationToken)
     {
         await session.CommitAsync(cancellationToken);
+        Jti?.MarkRecorded();
+    }
+
+    /// <summary>
+    /// Records the jti first in the commit's own round trip (a write that locks nothing before
+    /// it): a replayed token fails the commit before the stream's claim, so it is refused
+    /// whatever became of the stream, and nothing is written.
+    /// </summary>
+    public async Task CommitWithJtiAsync(EventSession session, CancellationToken cancellationToken)
+    {
+        if (Jti is not null)
+        {
+            session.Assume(JtiStore.RecordCommand([Jti]), 1, "the token's jti is unused");
+        }
+        try
+        {
+            await session.CommitAsync(cancellationToken);
+        }
+        catch (StaleAssumptionException) when (Jti is not null)
+        {
+            throw new JtiReplayedException(Jti.Jti);
+        }
         Jti?.MarkRecorded();
     }
 }

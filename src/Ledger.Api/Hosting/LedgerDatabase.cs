@@ -144,6 +144,7 @@ public sealed class LedgerDatabase(IConfiguration configuration, ILogger<LedgerD
         {
             builder.NoResetOnClose = true;
         }
+        builder.IncludeFailedBatchedCommand = true; // The event store requires it.
         return builder.ConnectionString;
     }
 

@@ -72,7 +72,7 @@ public sealed class JtiStore(LedgerDatabase database)
     /// The statement that records <paramref name="jtis"/> (distinct) in whatever transaction
     /// runs it; it returns each jti that is this request's to use.
     /// </summary>
-    private static NpgsqlBatchCommand RecordCommand(IReadOnlyCollection<PendingJti> jtis) =>
+    public static NpgsqlBatchCommand RecordCommand(IReadOnlyCollection<PendingJti> jtis) =>
         new(RecordSql)
         {
             Parameters =

@@ -220,6 +220,40 @@ public sealed class ForgedTokenTests(AuthHost host) : IClassFixture<AuthHost>
         Assert.Equal(before, await host.CountEventsAsync());
     }
 
+    /// <summary>The jti is checked in the clear's own commit, before its stream is claimed.</summary>
+    [Fact]
+    public async Task A_clear_token_used_again_on_another_hold_is_401_and_appends_nothing()
+    {
+        BitGoClient bitgo = host.BitGo();
+        TestConnection connection = await bitgo.ConnectAsync();
+        await bitgo.FundAsync(connection, "btc", "10");
+        Guid first = Guid.NewGuid();
+        Guid second = Guid.NewGuid();
+        (await bitgo.DeallocateAsync(first, connection, "btc", "5")).AssertStatus(
+            HttpStatusCode.OK
+        );
+        (await bitgo.DeallocateAsync(second, connection, "btc", "5")).AssertStatus(
+            HttpStatusCode.OK
+        );
+        string token = TestCredentials.SignFor([]);
+        HttpClient http = host.Factory.CreateClient();
+        (
+            await http.SendAsync(
+                new RawRequest(HttpMethod.Put, $"/bitgo/v1/deallocation/{first}/clear", []),
+                token
+            )
+        ).AssertStatus(HttpStatusCode.OK);
+        long before = await host.CountEventsAsync();
+
+        Answer replay = await http.SendAsync(
+            new RawRequest(HttpMethod.Put, $"/bitgo/v1/deallocation/{second}/clear", []),
+            token
+        );
+
+        replay.AssertSignatureRefused("jti already used", token);
+        Assert.Equal(before, await host.CountEventsAsync());
+    }
+
     /// <summary>A token is spent by its first use even when that use wrote nothing.</summary>
     [Fact]
     public async Task A_token_whose_request_was_refused_400_is_spent_and_its_replay_is_401()

@@ -36,6 +36,7 @@ public sealed class EventStoreDatabase : IAsyncLifetime
             new NpgsqlConnectionStringBuilder(connectionString)
             {
                 MaxPoolSize = PoolConnectionsMax,
+                IncludeFailedBatchedCommand = true,
             }.ConnectionString
         );
         await SchemaApplier.ApplyAsync(DataSource, [SchemaApplier.EventStoreScript]);
@@ -78,15 +79,15 @@ public sealed class EventStoreDatabase : IAsyncLifetime
         return await command.ExecuteNonQueryAsync();
     }
 
-    /// <summary>Waits until some backend of this database is blocked on a lock.</summary>
-    public async Task WaitForLockWaiterAsync()
+    /// <summary>Waits until <paramref name="waitersMin"/> backends of this database are blocked on a lock.</summary>
+    public async Task WaitForLockWaiterAsync(int waitersMin = 1)
     {
         const string sql = """
             SELECT count(*) FROM pg_stat_activity
             WHERE datname = current_database() AND wait_event_type = 'Lock'
             """;
         DateTime deadline = DateTime.UtcNow + LockWaitTimeout;
-        while (await ScalarAsync<long>(sql) == 0)
+        while (await ScalarAsync<long>(sql) < waitersMin)
         {
             if (DateTime.UtcNow > deadline)
             {
