@@ -78,6 +78,8 @@ public static class LedgerApplication
         // database is open and stops before it closes.
         services.AddSingleton<OpenBatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<OpenBatcher>());
+        services.AddSingleton<SettleBatcher>(); // ADR 0016
+        services.AddHostedService(sp => sp.GetRequiredService<SettleBatcher>());
         services.AddSecurity();
         return services;
     }

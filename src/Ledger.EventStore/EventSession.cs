@@ -17,7 +17,8 @@ public sealed class EventSession : IAsyncDisposable
     /// <summary>Our streams hold a handful of events; a larger append is a bug.</summary>
     public const int EventsPerAppendMax = 16;
 
-    public const int StreamsPerSessionMax = 16;
+    /// <summary>A settle group is one session (SettleBatcher); a single write touches one stream.</summary>
+    public const int StreamsPerSessionMax = 64;
 
     private const string StartStreamSql = """
         INSERT INTO ledger.streams (id, type, version) VALUES ($1, $2, $3)
@@ -47,6 +48,7 @@ public sealed class EventSession : IAsyncDisposable
     private readonly EventMetadata _metadata;
     private readonly List<StreamAction> _actions = [];
     private readonly List<NpgsqlBatchCommand> _assumptions = [];
+    private readonly List<NpgsqlBatchCommand> _afterClaims = [];
     private bool _committed;
 
     internal EventSession(
@@ -70,19 +72,36 @@ public sealed class EventSession : IAsyncDisposable
 
     /// <summary>Queues a new stream. Commit throws <see cref="StreamAlreadyExistsException"/> if it exists.</summary>
     public void StartStream(Guid streamId, string streamType, IReadOnlyList<object> events) =>
-        Queue(new StreamAction(streamId, streamType, ExpectedVersion: 0, events));
+        Queue(new StreamAction(streamId, streamType, ExpectedVersion: 0, events, Metadata: null));
 
-    /// <summary>Queues an append. Commit throws <see cref="ConcurrencyException"/> unless the stream is at
-    /// <paramref name="expectedVersion"/>.</summary>
+    /// <summary>
+    /// Queues an append. Commit throws <see cref="ConcurrencyException"/> unless the stream is at
+    /// <paramref name="expectedVersion"/>. Its events carry <paramref name="metadata"/>, or the
+    /// session's: appends for several requests can share one commit.
+    /// </summary>
     public void Append(
         Guid streamId,
         string streamType,
         int expectedVersion,
-        IReadOnlyList<object> events
+        IReadOnlyList<object> events,
+        EventMetadata? metadata = null
     )
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(expectedVersion, 1);
-        Queue(new StreamAction(streamId, streamType, expectedVersion, events));
+        Queue(new StreamAction(streamId, streamType, expectedVersion, events, metadata));
+    }
+
+    /// <summary>
+    /// Sends <paramref name="command"/> after every stream's claim and before the events: a
+    /// session appending to many streams locks their projections' shared rows here, in one order.
+    /// </summary>
+    public void AfterClaims(NpgsqlBatchCommand command)
+    {
+        if (_committed)
+        {
+            throw new InvalidOperationException("the session has committed");
+        }
+        _afterClaims.Add(command);
     }
 
     /// <summary>
@@ -114,7 +133,7 @@ public sealed class EventSession : IAsyncDisposable
         }
         NpgsqlBatchCommand[] claims = [.. _actions.Select(ClaimCommand)];
         await using var batch = new NpgsqlBatch(Connection, Transaction);
-        foreach (NpgsqlBatchCommand command in _assumptions.Concat(claims))
+        foreach (NpgsqlBatchCommand command in _assumptions.Concat(claims).Concat(_afterClaims))
         {
             batch.BatchCommands.Add(command);
         }
@@ -181,7 +200,7 @@ public sealed class EventSession : IAsyncDisposable
         )
         {
             throw new InvalidOperationException(
-                "a session touches each stream once, and at most 16"
+                $"a session touches each stream once, and at most {StreamsPerSessionMax}"
             );
         }
         _actions.Add(action);
@@ -225,9 +244,13 @@ public sealed class EventSession : IAsyncDisposable
         {
             projection.Project(pending, projectionBatch);
         }
-        string metadataJson = JsonSerializer.Serialize(_metadata);
+        var metadataJson = new Dictionary<EventMetadata, string>();
         foreach (PendingEvent e in pending)
         {
+            if (!metadataJson.TryGetValue(e.Metadata, out string? metadata))
+            {
+                metadataJson[e.Metadata] = metadata = JsonSerializer.Serialize(e.Metadata);
+            }
             batch.BatchCommands.Add(
                 new NpgsqlBatchCommand(InsertEventSql)
                 {
@@ -241,7 +264,7 @@ public sealed class EventSession : IAsyncDisposable
                             Value = _registry.Serialize(e.Data),
                             NpgsqlDbType = NpgsqlDbType.Jsonb,
                         },
-                        new() { Value = metadataJson, NpgsqlDbType = NpgsqlDbType.Jsonb },
+                        new() { Value = metadata, NpgsqlDbType = NpgsqlDbType.Jsonb },
                     },
                 }
             );
@@ -261,7 +284,7 @@ public sealed class EventSession : IAsyncDisposable
                     action.ExpectedVersion + i + 1,
                     _registry.AliasOf(data),
                     data,
-                    _metadata
+                    action.Metadata ?? _metadata
                 )
         );
 
@@ -269,6 +292,7 @@ public sealed class EventSession : IAsyncDisposable
         Guid StreamId,
         string StreamType,
         int ExpectedVersion,
-        IReadOnlyList<object> Events
+        IReadOnlyList<object> Events,
+        EventMetadata? Metadata
     );
 }

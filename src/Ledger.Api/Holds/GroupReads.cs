@@ -181,6 +181,10 @@ public static class GroupReads
         );
     }
 
+    /// <summary>Locks the balance rows of <paramref name="keys"/> in key order until commit.</summary>
+    public static NpgsqlBatchCommand LockRows(IReadOnlyCollection<BalanceKey> keys) =>
+        WithKeys(LockRowsSql, keys);
+
     /// <summary>The assumption that each connection is still at the version of its fold.</summary>
     public static NpgsqlBatchCommand ConnectionsUnchanged(
         IReadOnlyCollection<Connection> connections

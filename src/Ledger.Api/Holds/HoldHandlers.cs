@@ -65,8 +65,17 @@ public static class HoldHandlers
             return Problems.Invalid($"{flow.IdField}: " + Ids.UuidRule);
         }
         var write = new HoldWrite(RequestContext.Metadata(http), PendingJti.Of(http));
+        SettleBatcher? batcher = http.RequestServices.GetService<SettleBatcher>();
         return await WriteRetry.RunAsync(() =>
-            SettleOnceAsync(flow, settlement, holdId, write, services, cancellationToken)
+            SettleOnceAsync(
+                flow,
+                settlement,
+                holdId,
+                write,
+                services,
+                batcher is { Enabled: true } ? batcher : null,
+                cancellationToken
+            )
         );
     }
 
@@ -215,6 +224,7 @@ public static class HoldHandlers
         Guid holdId,
         HoldWrite write,
         LedgerServices services,
+        SettleBatcher? batcher,
         CancellationToken cancellationToken
     )
     {
@@ -232,13 +242,35 @@ public static class HoldHandlers
         switch (decision)
         {
             case SettleDecision.Append append:
-                await using (
-                    EventSession session = await services.Store.BeginSessionAsync(
-                        write.Metadata,
-                        cancellationToken
-                    )
+                // Grouped with other settlements when it can be (ADR 0016); alone when the
+                // group did not commit, so that this settlement meets its own answer.
+                var command = new SettleCommand(
+                    holdId,
+                    flow.StreamType,
+                    hold.Version,
+                    append.Event,
+                    new BalanceKey(
+                        hold.Request.ClientId,
+                        hold.Request.ConnectionId,
+                        hold.Request.Amount.Currency
+                    ),
+                    write.Metadata,
+                    write.Jti
+                );
+                if (
+                    batcher is not null
+                    && await batcher.SubmitAsync(command, cancellationToken)
+                        == SettleOutcome.Committed
                 )
                 {
+                    write.Jti?.MarkRecorded();
+                }
+                else
+                {
+                    await using EventSession session = await services.Store.BeginSessionAsync(
+                        write.Metadata,
+                        cancellationToken
+                    );
                     session.Append(holdId, flow.StreamType, hold.Version, [append.Event]);
                     await write.CommitWithJtiAsync(session, cancellationToken);
                 }

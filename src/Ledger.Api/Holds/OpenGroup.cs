@@ -418,7 +418,7 @@ public static class OpenGroup
         }
     }
 
-    private static bool IsLockConflict(Exception e) =>
+    internal static bool IsLockConflict(Exception e) =>
         e
             is PostgresException
             {

@@ -124,8 +124,8 @@ public sealed class AuditLedger : IAsyncDisposable
 
     /// <summary>
     /// Starts a clear of an allocation that inserts its event and then waits, holding its seq
-    /// uncommitted, until the returned transaction ends: it holds the balance row the clear
-    /// must update.
+    /// uncommitted, until the returned transaction ends: it holds the hold's status row, which
+    /// the clear updates after its event (a clear locks the balance row before its event).
     /// </summary>
     public async Task<(
         Task<Answer> Clear,
@@ -133,23 +133,19 @@ public sealed class AuditLedger : IAsyncDisposable
         NpgsqlTransaction Held
     )> StartClearHeldInFlightAsync(Guid allocation)
     {
-        TestConnection c = Data.Connection;
         var holder = new NpgsqlConnection(ConnectionString);
         await holder.OpenAsync();
         NpgsqlTransaction held = await holder.BeginTransactionAsync();
         await using (
             var lockRow = new NpgsqlCommand(
-                """
-                SELECT 1 FROM ledger.balances WHERE client_id = $1 AND connection_id = $2 FOR UPDATE
-                """,
+                "SELECT 1 FROM ledger.hold_status WHERE id = $1 FOR UPDATE",
                 holder,
                 held
             )
         )
         {
-            lockRow.Parameters.Add(new NpgsqlParameter { Value = c.ClientId });
-            lockRow.Parameters.Add(new NpgsqlParameter { Value = c.ConnectionId });
-            await lockRow.ExecuteNonQueryAsync();
+            lockRow.Parameters.Add(new NpgsqlParameter { Value = allocation });
+            Assert.NotNull(await lockRow.ExecuteScalarAsync());
         }
         Task<Answer> clear = _fixture.BitGo().PutAsync($"/bitgo/v1/allocation/{allocation}/clear");
         await WaitForLockWaitersAsync(1);
