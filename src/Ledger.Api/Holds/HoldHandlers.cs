@@ -133,7 +133,7 @@ public static class HoldHandlers
         Quantity available = flow.LocksFunds
             ? await BalanceProjection.LockAvailableAsync(
                 session,
-                new BalanceKey(request.ClientId, request.ConnectionId, request.Amount.Currency),
+                request.BalanceKey,
                 cancellationToken
             )
             : Quantity.Zero;
@@ -249,11 +249,7 @@ public static class HoldHandlers
                     flow.StreamType,
                     hold.Version,
                     append.Event,
-                    new BalanceKey(
-                        hold.Request.ClientId,
-                        hold.Request.ConnectionId,
-                        hold.Request.Amount.Currency
-                    ),
+                    hold.Request.BalanceKey,
                     write.Metadata,
                     write.Jti
                 );

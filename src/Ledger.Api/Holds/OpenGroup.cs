@@ -375,12 +375,7 @@ public static class OpenGroup
         return events;
     }
 
-    private static BalanceKey KeyOf(OpenCommand command) =>
-        new(
-            command.Request.ClientId,
-            command.Request.ConnectionId,
-            command.Request.Amount.Currency
-        );
+    private static BalanceKey KeyOf(OpenCommand command) => command.Request.BalanceKey;
 
     /// <summary>What each open learns when its group fails, by how it failed.</summary>
     internal static void Fail(

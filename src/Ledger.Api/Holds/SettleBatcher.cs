@@ -181,6 +181,12 @@ public sealed class SettleBatcher : BackgroundService
             );
             await session.CommitAsync(cancellationToken);
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The service is stopping; whatever was not committed runs alone if it still can.
+            Complete(members, SettleOutcome.RetryAlone);
+            return;
+        }
         catch (Exception e) when (e is StaleAssumptionException or ConcurrencyException)
         {
             // A replay or a lost race among them: each finds its own answer alone.

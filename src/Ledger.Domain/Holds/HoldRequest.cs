@@ -1,3 +1,5 @@
+using Ledger.Domain.Balances;
+
 namespace Ledger.Domain.Holds;
 
 /// <summary>
@@ -11,7 +13,11 @@ public sealed record HoldRequest(
     string PartnersConnectionId,
     string PartnerClientId,
     Amount Amount
-);
+)
+{
+    /// <summary>The balance whose funds this hold reserves or credits.</summary>
+    public BalanceKey BalanceKey => new(ClientId, ConnectionId, Amount.Currency);
+}
 
 /// <summary>Where a hold is in its life. Requested is only ever seen mid-append.</summary>
 public enum HoldStatus

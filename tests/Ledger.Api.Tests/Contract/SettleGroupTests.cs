@@ -4,7 +4,6 @@ using Ledger.Api.Holds;
 using Ledger.Api.Hosting;
 using Ledger.Api.Security;
 using Ledger.Api.Tests.Support;
-using Ledger.Domain.Balances;
 using Ledger.Domain.Holds;
 using Ledger.EventStore;
 using Microsoft.Extensions.DependencyInjection;
@@ -221,11 +220,7 @@ public sealed class SettleGroupTests(LedgerApiFixture fixture) : IClassFixture<L
                 DeallocationsApi.StreamType,
                 hold.Version,
                 append.Event,
-                new BalanceKey(
-                    hold.Request.ClientId,
-                    hold.Request.ConnectionId,
-                    hold.Request.Amount.Currency
-                ),
+                hold.Request.BalanceKey,
                 new EventMetadata("bitgo", "settle-group-test", null, null),
                 jti
             )

@@ -94,7 +94,7 @@ internal sealed class LedgerModel(
             return field is null ? new CallOutcome.Repeated(hold) : new CallOutcome.Conflict(field);
         }
         Connection? connection = connections.GetValueOrDefault(request.ConnectionId);
-        var key = new BalanceKey(request.ClientId, request.ConnectionId, request.Amount.Currency);
+        BalanceKey key = request.BalanceKey;
         IReadOnlyList<object> events = kind.Request(
             request,
             connection,
