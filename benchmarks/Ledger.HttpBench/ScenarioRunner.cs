@@ -121,6 +121,7 @@ public sealed class ScenarioRunner(
         var cpuBefore = meter?.Sample(apiProcessId);
         TimeSpan clientPausedBefore = GC.GetTotalPauseDuration();
         int clientFullBefore = GC.CollectionCount(2);
+        int clientCollectionsBefore = GC.CollectionCount(0);
         RunResult run = await driver.RunAsync(
             units,
             options.Clients,
@@ -130,7 +131,8 @@ public sealed class ScenarioRunner(
         );
         CpuUse? cpu = cpuBefore is { } before ? meter!.Since(before, apiProcessId) : null;
         Console.WriteLine(
-            $"    client GC: {(GC.GetTotalPauseDuration() - clientPausedBefore).TotalMilliseconds:F0} ms paused, "
+            $"    client GC: {(GC.GetTotalPauseDuration() - clientPausedBefore).TotalMilliseconds:F0} ms paused in "
+                + $"{GC.CollectionCount(0) - clientCollectionsBefore} collections, "
                 + $"{GC.CollectionCount(2) - clientFullBefore} gen2; heap {GC.GetTotalMemory(false) >> 20} MB"
         );
         Console.Write(await trace);

@@ -159,7 +159,10 @@ public sealed class EventSession : IAsyncDisposable
                 );
         }
         catch (PostgresException e)
-            when (e.SqlState == PostgresErrorCodes.SerializationFailure && _assumptions.Count > 0)
+            when (e.SqlState == PostgresErrorCodes.SerializationFailure
+                && e.BatchCommand is { } failed
+                && _assumptions.Contains(failed)
+            )
         {
             throw new StaleAssumptionException(e.MessageText, e);
         }
