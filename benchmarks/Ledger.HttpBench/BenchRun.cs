@@ -227,7 +227,7 @@ public static class BenchRun
             var per = cpu.PerRequest(result.Requests);
             Console.WriteLine(
                 $"    CPU per request: client {per.Client:F0} + API {per.Api:F0} + PostgreSQL "
-                    + $"{per.Postgres:F0} = {per.Total:F0} µs"
+                    + $"{per.Postgres:F0} = {per.Total:F0} µs; stolen by the host {cpu.StolenShare * 100:F0}%"
             );
         }
         if (result.Note.Length > 0)
@@ -263,6 +263,7 @@ public static class BenchRun
         Console.WriteLine($"anchor: pgbench -c {options.Clients} -T {options.Seconds} ...");
         long pgbenchBefore = meter?.ReapedChildren() ?? 0;
         long postgresBefore = meter?.Postgres() ?? 0;
+        var machineBefore = CpuMeter.MachineTicks();
         AnchorResult anchor = await Anchor.RunAsync(
             database.ConnectionString,
             options.Clients,
@@ -277,7 +278,10 @@ public static class BenchRun
                     meter.Seconds(meter.ReapedChildren() - pgbenchBefore),
                     0,
                     meter.Seconds(meter.Postgres() - postgresBefore)
-                ),
+                )
+                {
+                    StolenShare = CpuMeter.StolenShare(machineBefore, CpuMeter.MachineTicks()),
+                },
             };
         }
         Console.WriteLine(
@@ -289,7 +293,7 @@ public static class BenchRun
             var per = cpu.PerRequest(anchor.Transactions);
             Console.WriteLine(
                 $"    CPU per transaction: pgbench {per.Client:F0} + PostgreSQL {per.Postgres:F0} "
-                    + $"= {per.Total:F0} µs"
+                    + $"= {per.Total:F0} µs; stolen by the host {cpu.StolenShare * 100:F0}%"
             );
         }
         return anchor;

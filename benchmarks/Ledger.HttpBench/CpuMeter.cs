@@ -8,6 +8,12 @@ public sealed record CpuUse(double ClientSeconds, double ApiSeconds, double Post
 {
     public double TotalSeconds => ClientSeconds + ApiSeconds + PostgresSeconds;
 
+    /// <summary>
+    /// The share of the machine's CPU time its hypervisor gave to other guests during the run
+    /// (steal in /proc/stat). A run that lost a fifth of its cores says little about rates.
+    /// </summary>
+    public double StolenShare { get; init; }
+
     /// <summary>Microseconds of CPU per request: client, API, PostgreSQL and their sum.</summary>
     public (double Client, double Api, double Postgres, double Total) PerRequest(long requests) =>
         requests == 0
@@ -21,6 +27,14 @@ public sealed record CpuUse(double ClientSeconds, double ApiSeconds, double Post
 
     private static double Micro(double seconds, long requests) => seconds * 1_000_000 / requests;
 }
+
+/// <summary>CPU ticks of each party, and of the whole machine, at one moment.</summary>
+public readonly record struct CpuSample(
+    long Client,
+    long Api,
+    long Postgres,
+    (long All, long Stolen) Machine
+);
 
 /// <summary>
 /// CPU time from /proc, per process, so that the cost of one request can be measured even
@@ -61,17 +75,42 @@ public sealed class CpuMeter
     }
 
     /// <summary>CPU ticks so far of the client (this process), the API and PostgreSQL.</summary>
-    public (long Client, long Api, long Postgres) Sample(int apiProcessId) =>
-        (Own(Environment.ProcessId), Own(apiProcessId), Postgres());
+    public CpuSample Sample(int apiProcessId) =>
+        new(Own(Environment.ProcessId), Own(apiProcessId), Postgres(), MachineTicks());
 
-    public CpuUse Since((long Client, long Api, long Postgres) before, int apiProcessId)
+    public CpuUse Since(CpuSample before, int apiProcessId)
     {
-        var now = Sample(apiProcessId);
+        CpuSample now = Sample(apiProcessId);
         return new CpuUse(
             (now.Client - before.Client) / _ticksPerSecond,
             (now.Api - before.Api) / _ticksPerSecond,
             (now.Postgres - before.Postgres) / _ticksPerSecond
-        );
+        )
+        {
+            StolenShare = StolenShare(before.Machine, now.Machine),
+        };
+    }
+
+    /// <summary>All CPU ticks of the machine so far, and those stolen, from /proc/stat.</summary>
+    public static (long All, long Stolen) MachineTicks()
+    {
+        // "cpu  user nice system idle iowait irq softirq steal guest guest_nice"; guest time
+        // is counted in user already.
+        string line = File.ReadLines("/proc/stat").First();
+        long[] f =
+        [
+            .. line.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+                .Skip(1)
+                .Take(8)
+                .Select(v => long.Parse(v, CultureInfo.InvariantCulture)),
+        ];
+        return (f.Sum(), f[7]);
+    }
+
+    public static double StolenShare((long All, long Stolen) before, (long All, long Stolen) after)
+    {
+        long all = after.All - before.All;
+        return all <= 0 ? 0 : (double)(after.Stolen - before.Stolen) / all;
     }
 
     /// <summary>Children of this process that have exited (pgbench) count in its cutime.</summary>

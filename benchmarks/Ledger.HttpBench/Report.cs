@@ -113,7 +113,11 @@ public sealed class Report(
             .Where(a => a.Cpu is not null)
             .Select(
                 (a, i) =>
-                    ($"anchor run {i + 1} (pgbench as client)", a.Cpu!.PerRequest(a.Transactions))
+                    (
+                        $"anchor run {i + 1} (pgbench as client)",
+                        a.Cpu!.PerRequest(a.Transactions),
+                        a.Cpu.StolenShare
+                    )
             )
             .Concat(
                 results
@@ -121,7 +125,8 @@ public sealed class Report(
                     .Select(r =>
                         (
                             $"{r.Scenario}. {r.Name}, group commit {(r.GroupCommit ? "on" : "off")}",
-                            r.Cpu!.PerRequest(r.Requests)
+                            r.Cpu!.PerRequest(r.Requests),
+                            r.Cpu.StolenShare
                         )
                     )
             )
@@ -131,15 +136,18 @@ public sealed class Report(
             return;
         }
         text.AppendLine(
-            "CPU per request (µs, from /proc; all requests of the run, reads included):"
+            "CPU per request (µs, from /proc; all requests of the run, reads included), and the "
+                + "share of the machine's CPU time its host gave to other guests during the run "
+                + "(steal, from /proc/stat):"
         );
         text.AppendLine();
-        text.AppendLine("| run | client | API | PostgreSQL | total |");
-        text.AppendLine("| --- | ---: | ---: | ---: | ---: |");
-        foreach ((string name, var per) in rows)
+        text.AppendLine("| run | client | API | PostgreSQL | total | stolen by the host |");
+        text.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: |");
+        foreach ((string name, var per, double stolen) in rows)
         {
             text.AppendLine(
-                $"| {name} | {per.Client:F0} | {per.Api:F0} | {per.Postgres:F0} | {per.Total:F0} |"
+                $"| {name} | {per.Client:F0} | {per.Api:F0} | {per.Postgres:F0} | {per.Total:F0} "
+                    + $"| {stolen * 100:F0}% |"
             );
         }
         text.AppendLine();
