@@ -11,6 +11,9 @@ namespace Ledger.HttpBench;
 /// </summary>
 public static class Accounts
 {
+    /// <summary>Retries of one setup request answered 503, a second more apart each time.</summary>
+    private const int SetupRetriesMax = 3;
+
     public static async Task<IReadOnlyList<BenchAccount>> PrepareAsync(
         HttpClient http,
         Signer signer,
@@ -103,6 +106,7 @@ public static class Accounts
         string[] tokens = signer.MintAll([.. requests.Select(r => r.Body)]);
         var answers = new string[requests.Length];
         int next = -1;
+        int retried = 0;
         await Task.WhenAll(
             Enumerable
                 .Range(0, clients)
@@ -115,28 +119,57 @@ public static class Accounts
                             i = Interlocked.Increment(ref next)
                         )
                         {
-                            using var request = new HttpRequestMessage(
-                                requests[i].Method,
-                                requests[i].Path
-                            );
-                            request.Content = new ByteArrayContent(requests[i].Body);
-                            if (requests[i].Body.Length > 0)
+                            HttpStatusCode status;
+                            (status, answers[i]) = await SendAsync(http, requests[i], tokens[i]);
+                            // The setup is not measured. A retriable 503 (a connection not
+                            // opened in time while the host stalls) is retried as BitGo would:
+                            // after a pause, under a new token.
+                            for (
+                                int retry = 1;
+                                status == HttpStatusCode.ServiceUnavailable
+                                    && retry <= SetupRetriesMax;
+                                retry++
+                            )
                             {
-                                request.Content.Headers.ContentType = new("application/json");
+                                Interlocked.Increment(ref retried);
+                                await Task.Delay(TimeSpan.FromSeconds(retry));
+                                (status, answers[i]) = await SendAsync(
+                                    http,
+                                    requests[i],
+                                    signer.Mint(requests[i].Body)
+                                );
                             }
-                            request.Headers.TryAddWithoutValidation("X-BitGo-Signature", tokens[i]);
-                            using HttpResponseMessage response = await http.SendAsync(request);
-                            answers[i] = await response.Content.ReadAsStringAsync();
-                            if (response.StatusCode != HttpStatusCode.OK)
+                            if (status != HttpStatusCode.OK)
                             {
                                 throw new InvalidOperationException(
-                                    $"setup {requests[i].Method} {requests[i].Path}: {(int)response.StatusCode} {answers[i]}"
+                                    $"setup {requests[i].Method} {requests[i].Path}: {(int)status} {answers[i]}"
                                 );
                             }
                         }
                     })
                 )
         );
+        if (retried > 0)
+        {
+            Console.WriteLine($"    setup: {retried} answers of 503 retried");
+        }
         return answers;
+    }
+
+    private static async Task<(HttpStatusCode Status, string Answer)> SendAsync(
+        HttpClient http,
+        (HttpMethod Method, string Path, byte[] Body) sent,
+        string token
+    )
+    {
+        using var request = new HttpRequestMessage(sent.Method, sent.Path);
+        request.Content = new ByteArrayContent(sent.Body);
+        if (sent.Body.Length > 0)
+        {
+            request.Content.Headers.ContentType = new("application/json");
+        }
+        request.Headers.TryAddWithoutValidation("X-BitGo-Signature", token);
+        using HttpResponseMessage response = await http.SendAsync(request);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 }
