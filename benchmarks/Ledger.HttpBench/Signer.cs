@@ -42,10 +42,14 @@ public sealed class Signer : IDisposable
         return tokens;
     }
 
+    /// <summary>One token; callers may be concurrent (setup retries), so the key is locked.</summary>
     public string Mint(byte[] body)
     {
-        using var minter = new BitGoTokenMinter(_key, TimeProvider.System);
-        return minter.Mint(body);
+        lock (_key)
+        {
+            using var minter = new BitGoTokenMinter(_key, TimeProvider.System);
+            return minter.Mint(body);
+        }
     }
 
     public void Dispose() => _key.Dispose();
