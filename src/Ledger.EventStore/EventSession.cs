@@ -97,10 +97,7 @@ public sealed class EventSession : IAsyncDisposable
     /// </summary>
     public void AfterClaims(NpgsqlBatchCommand command)
     {
-        if (_committed)
-        {
-            throw new InvalidOperationException("the session has committed");
-        }
+        ThrowIfCommitted();
         _afterClaims.Add(command);
     }
 
@@ -111,11 +108,16 @@ public sealed class EventSession : IAsyncDisposable
     /// </summary>
     public void Assume(NpgsqlBatchCommand rows, int expectedRows, string assumption)
     {
+        ThrowIfCommitted();
+        _assumptions.Add(GroupSession.Assumed(rows, expectedRows, assumption));
+    }
+
+    private void ThrowIfCommitted()
+    {
         if (_committed)
         {
             throw new InvalidOperationException("the session has committed");
         }
-        _assumptions.Add(GroupSession.Assumed(rows, expectedRows, assumption));
     }
 
     /// <summary>

@@ -73,7 +73,7 @@ public static class OpenGroup
         {
             OpenCommand command = open.Command;
             Guid connectionId = command.Request.ConnectionId;
-            BalanceKey key = KeyOf(command);
+            BalanceKey key = command.Request.BalanceKey;
             if (
                 !command.LocksFunds
                 || !ids.Add(command.Request.Id)
@@ -109,7 +109,7 @@ public static class OpenGroup
             for (int i = 0; i < opens.Count; i++)
             {
                 OpenCommand command = opens[i].Command;
-                BalanceKey key = KeyOf(command);
+                BalanceKey key = command.Request.BalanceKey;
                 decisions[i] = Decide(command, connections, services.Currencies, available[key]);
                 // What this decision needs of the funds the group starts from: its own range,
                 // moved up by what the opens before it in the group reserved.
@@ -249,7 +249,7 @@ public static class OpenGroup
                 ),
                 GroupReads.LockBalances(
                     [],
-                    [.. leaders.Select(o => KeyOf(o.Command))],
+                    [.. leaders.Select(o => o.Command.Request.BalanceKey)],
                     available,
                     rows
                 )
@@ -326,7 +326,7 @@ public static class OpenGroup
                 command,
                 connections,
                 services.Currencies,
-                available[KeyOf(command)]
+                available[command.Request.BalanceKey]
             );
             Spend(decisions[i], available);
             session.StartStream(command.Request.Id, decisions[i], command.Metadata);
@@ -375,8 +375,6 @@ public static class OpenGroup
         return events;
     }
 
-    private static BalanceKey KeyOf(OpenCommand command) => command.Request.BalanceKey;
-
     /// <summary>What each open learns when its group fails, by how it failed.</summary>
     internal static void Fail(
         IReadOnlyList<PendingOpen> opens,
@@ -390,7 +388,7 @@ public static class OpenGroup
             // The service is stopping; whatever was not committed runs alone if it still can.
             Complete(opens, OpenOutcome.RetryAloneOutcome);
         }
-        else if (DatabaseResilience.IsUnavailable(e) && !IsLockConflict(e))
+        else if (DatabaseResilience.IsOutage(e))
         {
             // The database is unreachable: each open meets it as it would alone (a retry, then
             // 503), never a false answer. A commit whose outcome is unknown is found on retry:
@@ -412,15 +410,6 @@ public static class OpenGroup
             Complete(opens, OpenOutcome.RetryAloneOutcome);
         }
     }
-
-    internal static bool IsLockConflict(Exception e) =>
-        e
-            is PostgresException
-            {
-                SqlState: PostgresErrorCodes.DeadlockDetected
-                    or PostgresErrorCodes.SerializationFailure
-                    or PostgresErrorCodes.LockNotAvailable
-            };
 
     internal static void Complete(IEnumerable<PendingOpen> opens, OpenOutcome outcome)
     {

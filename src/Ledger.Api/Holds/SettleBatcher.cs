@@ -193,8 +193,7 @@ public sealed class SettleBatcher : BackgroundService
             Complete(members, SettleOutcome.RetryAlone);
             return;
         }
-        catch (Exception e)
-            when (DatabaseResilience.IsUnavailable(e) && !OpenGroup.IsLockConflict(e))
+        catch (Exception e) when (DatabaseResilience.IsOutage(e))
         {
             // Each meets the outage as it would alone (its retries, then 503). A commit whose
             // outcome is unknown is found by the retry: its jti is its own and its hold moved.

@@ -44,6 +44,22 @@ public static class DatabaseResilience
         e is TimeoutException
         || (e is NpgsqlException npgsql && (npgsql.IsTransient || IsTimeout(npgsql)));
 
+    /// <summary>
+    /// An unavailable database, not a lock conflict among a group's own statements: a group
+    /// that meets it passes it to each member, which meets it as it would alone (its retries,
+    /// then 503); a group that meets anything else sends each member to run alone.
+    /// </summary>
+    public static bool IsOutage(Exception e) => IsUnavailable(e) && !IsLockConflict(e);
+
+    private static bool IsLockConflict(Exception e) =>
+        e
+            is PostgresException
+            {
+                SqlState: PostgresErrorCodes.DeadlockDetected
+                    or PostgresErrorCodes.SerializationFailure
+                    or PostgresErrorCodes.LockNotAvailable
+            };
+
     /// <summary>Applies the timeouts above unless the connection string sets its own.</summary>
     public static string WithTimeouts(string connectionString)
     {

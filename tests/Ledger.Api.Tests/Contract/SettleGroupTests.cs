@@ -50,13 +50,7 @@ public sealed class SettleGroupTests(LedgerApiFixture fixture) : IClassFixture<L
             BalanceRow.Of(FundedQuantity - 16, 0, 0),
             await fixture.BalanceAsync(c, Currency)
         );
-        Assert.Equal(
-            1L,
-            await fixture.ScalarAsync<long>(
-                "SELECT count(DISTINCT xmin::text) FROM ledger.events WHERE stream_id = ANY($1) AND version = 3",
-                ids
-            )
-        );
+        Assert.Equal(1L, await CommitsOfClearsAsync(ids));
         foreach (Guid id in ids)
         {
             Assert.Equal(
@@ -180,15 +174,15 @@ public sealed class SettleGroupTests(LedgerApiFixture fixture) : IClassFixture<L
             BalanceRow.Of(FundedQuantity - ConcurrentClearCount, 0, 0),
             await fixture.BalanceAsync(c, Currency)
         );
-        Assert.InRange(
-            await fixture.ScalarAsync<long>(
-                "SELECT count(DISTINCT xmin::text) FROM ledger.events WHERE stream_id = ANY($1) AND version = 3",
-                ids
-            ),
-            1L,
-            ConcurrentClearCount - 1
-        );
+        Assert.InRange(await CommitsOfClearsAsync(ids), 1L, ConcurrentClearCount - 1);
     }
+
+    /// <summary>The transactions that wrote these holds' clears (each hold's third event).</summary>
+    private Task<long> CommitsOfClearsAsync(Guid[] ids) =>
+        fixture.ScalarAsync<long>(
+            "SELECT count(DISTINCT xmin::text) FROM ledger.events WHERE stream_id = ANY($1) AND version = 3",
+            ids
+        );
 
     private async Task<TestConnection> FundedConnectionAsync()
     {
