@@ -60,7 +60,7 @@ public sealed class GroupSession : IAsyncDisposable
     // And that plan joins by nested loops over the keys' indexes: with its default page costs
     // PostgreSQL preferred to hash a whole small table, so every group read all 1,000 balance
     // rows of the benchmark twice, to find a dozen (docs/benchmarks.md, "Third round").
-    private static readonly string[] PlanSettingsSql =
+    internal static readonly string[] PlanSettingsSql =
     [
         "SET LOCAL plan_cache_mode = force_generic_plan",
         "SET LOCAL enable_hashjoin = off",

@@ -123,7 +123,8 @@ public sealed class SettleBatcher : BackgroundService
     /// One transaction, one round trip: every jti, then every hold's stream claimed at the
     /// version it was decided on (sorted by hold id, so two groups claim shared holds in one
     /// order), then their balance rows locked in key order (as an open group locks them), then
-    /// the events and their projections, then the COMMIT.
+    /// the events and their projections, then the COMMIT. Set-based: a fixed number of
+    /// statements whatever the group's size (EventSession.CommitSetBasedAsync).
     /// </summary>
     public static async Task RunGroupAsync(
         IReadOnlyList<PendingSettle> group,
@@ -179,7 +180,7 @@ public sealed class SettleBatcher : BackgroundService
             session.AfterClaims(
                 GroupReads.LockRows([.. members.Select(m => m.Command.Key).Distinct()])
             );
-            await session.CommitAsync(cancellationToken);
+            await session.CommitSetBasedAsync(cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
