@@ -162,7 +162,7 @@ public sealed class EventSession : IAsyncDisposable
             [],
             claims,
             [.. pending.Select(InsertEventCommand), .. projections.Commands],
-            claim => _actions[claim],
+            (claim, e) => LostRace(_actions[claim], e),
             cancellationToken
         );
     }
@@ -210,10 +210,24 @@ public sealed class EventSession : IAsyncDisposable
             [.. GroupSession.PlanSettingsSql.Select(sql => new NpgsqlBatchCommand(sql))],
             [claims],
             [InsertEventsCommand(pending), .. projections.Commands],
-            _ => _actions[0],
+            (_, e) =>
+                new ConcurrencyException(
+                    _actions[0].StreamId,
+                    "a stream of the set-based commit is not at its expected version",
+                    e
+                ),
             cancellationToken
         );
     }
+
+    private static Exception LostRace(StreamAction action, PostgresException e) =>
+        action.ExpectedVersion == 0
+            ? new StreamAlreadyExistsException(action.StreamId)
+            : new ConcurrencyException(
+                action.StreamId,
+                $"stream {action.StreamId} is not at expected version {action.ExpectedVersion}",
+                e
+            );
 
     private void ThrowIfNothingToCommit()
     {
@@ -226,13 +240,14 @@ public sealed class EventSession : IAsyncDisposable
     /// <summary>
     /// One batch: <paramref name="settings"/>, the caller's assumptions, the claims, the
     /// caller's statements after them, then <paramref name="writes"/> and the COMMIT. Which
-    /// statement failed tells a lost race from a stale assumption.
+    /// statement failed tells a lost race (<paramref name="lostRace"/>, given the failed
+    /// claim's index) from a stale assumption.
     /// </summary>
     private async Task ExecuteAsync(
         IReadOnlyList<NpgsqlBatchCommand> settings,
         NpgsqlBatchCommand[] claims,
         IReadOnlyList<NpgsqlBatchCommand> writes,
-        Func<int, StreamAction> claimedBy,
+        Func<int, PostgresException, Exception> lostRace,
         CancellationToken cancellationToken
     )
     {
@@ -258,14 +273,7 @@ public sealed class EventSession : IAsyncDisposable
                 && Array.IndexOf(claims, e.BatchCommand) is int claim and >= 0
             )
         {
-            StreamAction action = claimedBy(claim);
-            throw action.ExpectedVersion == 0
-                ? new StreamAlreadyExistsException(action.StreamId)
-                : new ConcurrencyException(
-                    action.StreamId,
-                    $"stream {action.StreamId} is not at expected version {action.ExpectedVersion}",
-                    e
-                );
+            throw lostRace(claim, e);
         }
         catch (PostgresException e)
             when (e.SqlState == PostgresErrorCodes.SerializationFailure
