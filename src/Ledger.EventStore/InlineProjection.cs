@@ -12,11 +12,12 @@ public interface IInlineProjection
     void Project(IReadOnlyList<PendingEvent> events, ProjectionBatch batch);
 
     /// <summary>
-    /// The same rows for a group of many new streams (<see cref="GroupSession"/>, ADR 0010).
-    /// A projection may write them set-based, a few statements for the whole group, because
-    /// PostgreSQL's cost here is per statement far more than per row. The default is
-    /// <see cref="Project"/>. The events come first level by level (every stream's version 1,
-    /// then every version 2), and the group has locked every row it touches.
+    /// The same rows for a group of many new streams (<see cref="GroupSession"/>, ADR 0010)
+    /// or of single appends to existing ones (<see cref="EventSession.CommitSetBasedAsync"/>,
+    /// ADR 0016). A projection may write them set-based, a few statements for the whole group,
+    /// because PostgreSQL's cost here is per statement far more than per row. The default is
+    /// <see cref="Project"/>. The events come level by level (every stream's first new
+    /// version, then the next), and the group has locked every balance row it touches.
     /// </summary>
     void ProjectGroup(IReadOnlyList<PendingEvent> events, ProjectionBatch batch) =>
         Project(events, batch);
